@@ -1,3 +1,5 @@
 use proc_macro::TokenStream;
 #[proc_macro_derive(Placeholder)]
-pub fn placeholder(_i: TokenStream) -> TokenStream { TokenStream::new() }
+pub fn placeholder(_i: TokenStream) -> TokenStream {
+    TokenStream::new()
+}

@@ -1,1 +1,36 @@
-pub fn placeholder() {}
+//! harden's analysis: pure functions from a parsed file plus [`Settings`] to
+//! [`Diagnostic`]s. No I/O, no parsing of configuration, no output.
+//!
+//! Every rule lives in one file under its family folder and is listed once in
+//! [`REGISTRY`]. The per-language checkers ([`python::check`],
+//! [`rust::check`]) walk each tree once and hand every node to the enabled
+//! rules' hooks.
+
+pub mod api;
+pub mod blk;
+pub mod python;
+pub mod rust;
+pub mod tool;
+
+pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span};
+
+/// Every analysis rule, in catalogue order. Adding a rule adds one line here.
+pub static REGISTRY: &[RuleEntry] = &[
+    // BLK: blocking calls inside async code
+    blk::blocking_sleep_in_async::ENTRY,
+];
+
+/// Rules and tool diagnostics (`E00x`) together: what `--select` accepts.
+pub fn all_rules() -> impl Iterator<Item = &'static RuleMeta> {
+    REGISTRY
+        .iter()
+        .map(|entry| entry.meta)
+        .chain(tool::TOOL_RULES.iter().copied())
+}
+
+/// Finds a rule by code (`BLK001`) or name (`blocking-sleep-in-async`),
+/// case-insensitively for codes.
+pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all_rules()
+        .find(|meta| meta.code.eq_ignore_ascii_case(code_or_name) || meta.name == code_or_name)
+}

@@ -30,6 +30,12 @@ impl From<ruff_text_size::TextRange> for Span {
     }
 }
 
+impl<T: ruff_text_size::Ranged> From<&T> for Span {
+    fn from(node: &T) -> Self {
+        node.range().into()
+    }
+}
+
 impl From<proc_macro2::Span> for Span {
     /// Needs proc-macro2's `span-locations`; the range is relative to the
     /// file most recently parsed on this thread.

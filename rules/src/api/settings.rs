@@ -12,7 +12,10 @@ pub struct Settings {
 
 impl Settings {
     /// Extra blocking functions configured for `code`.
-    pub fn blocking_functions_for<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn blocking_functions_for<'a>(
+        &'a self,
+        code: &'a str,
+    ) -> impl Iterator<Item = &'a str> + 'a {
         self.blocking_functions
             .iter()
             .filter(move |(c, _)| *c == code)

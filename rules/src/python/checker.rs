@@ -1,0 +1,417 @@
+//! The one walk over a Python module. It keeps the [semantic
+//! model](super::semantic) up to date and hands every statement and
+//! expression to the enabled rules' hooks, so adding a rule never adds a walk.
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
+
+use super::semantic::{
+    source_text, FunctionFrame, HeldLock, LockKind, QualifiedName, Scope, Semantic,
+};
+use crate::api::{Diagnostic, RuleEntry, Settings};
+
+/// A rule's Python check. Every hook has a no-op default: a rule implements
+/// the ones for the nodes it cares about.
+///
+/// Hooks run pre-order: `on_stmt` for a `with` statement sees the locks held
+/// *before* the statement; its body's statements see them acquired.
+pub trait PythonRule: Send {
+    fn on_stmt(&mut self, _cx: &PyContext<'_>, _stmt: &Stmt, _out: &mut Vec<Diagnostic>) {}
+
+    fn on_expr(&mut self, _cx: &PyContext<'_>, _expr: &Expr, _out: &mut Vec<Diagnostic>) {}
+
+    /// After a function's (or lambda's) body; [`PyContext::function`] is
+    /// still that function.
+    fn on_function_exit(&mut self, _cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// After a class body; [`PyContext::class`] is still that class.
+    fn on_class_exit(&mut self, _cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// After the whole module: for rules that compare places across it.
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// What a rule can ask about the point of the walk it is called at.
+pub struct PyContext<'a> {
+    source: &'a str,
+    settings: &'a Settings,
+    semantic: Semantic<'a>,
+}
+
+impl<'a> PyContext<'a> {
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
+    pub fn settings(&self) -> &'a Settings {
+        self.settings
+    }
+
+    /// The source text of a node.
+    pub fn text(&self, node: &impl Ranged) -> &'a str {
+        source_text(self.source, node)
+    }
+
+    /// The qualified name of a name or attribute chain, through imports and
+    /// aliases: `nap` -> `time.sleep` after `from time import sleep as nap`.
+    pub fn resolve(&self, expr: &Expr) -> Option<QualifiedName> {
+        self.semantic.resolve(expr)
+    }
+
+    /// True when the innermost enclosing function is `async def`. Code in a
+    /// nested sync `def` or `lambda` is not async context: it may run on a
+    /// thread.
+    pub fn in_async(&self) -> bool {
+        self.semantic
+            .functions
+            .last()
+            .is_some_and(|frame| frame.is_async)
+    }
+
+    /// The innermost function or lambda being walked.
+    pub fn function(&self) -> Option<&FunctionFrame<'a>> {
+        self.semantic.functions.last()
+    }
+
+    /// All enclosing functions, outermost first.
+    pub fn functions(&self) -> &[FunctionFrame<'a>] {
+        &self.semantic.functions
+    }
+
+    /// The innermost class whose body (or a method of which) is being walked.
+    pub fn class(&self) -> Option<&'a ast::StmtClassDef> {
+        self.semantic.classes.last().map(|(class, _)| *class)
+    }
+
+    /// Locks held at this point, in acquisition order. Locks held by an
+    /// enclosing function are not listed inside a nested function.
+    pub fn held_locks(&self) -> &[HeldLock] {
+        &self.semantic.held
+    }
+
+    /// True when a lock that protects against threads (or an unknown lock)
+    /// is held.
+    pub fn holds_thread_lock(&self) -> bool {
+        self.semantic
+            .held
+            .iter()
+            .any(|lock| lock.kind != LockKind::Async)
+    }
+
+    /// The lock kind of an expression, if it is (or looks like) a lock.
+    pub fn lock_kind(&self, expr: &Expr) -> Option<LockKind> {
+        self.semantic.lock_kind(expr)
+    }
+
+    /// The value of the first module-level assignment to `name`.
+    pub fn module_value(&self, name: &str) -> Option<&'a Expr> {
+        self.semantic.module_values.get(name).copied()
+    }
+
+    /// True when `name`, used at this point, refers to module-level state: at
+    /// module level, or declared `global` in the current function.
+    pub fn is_module_global(&self, name: &str) -> bool {
+        match self.semantic.functions.last() {
+            None => true,
+            Some(frame) => frame.declares_global(name),
+        }
+    }
+}
+
+struct Checker<'a> {
+    cx: PyContext<'a>,
+    rules: Vec<Box<dyn PythonRule>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs the enabled rules over one parsed module.
+pub fn check(
+    module: &ast::ModModule,
+    source: &str,
+    settings: &Settings,
+    rules: &[&'static RuleEntry],
+) -> Vec<Diagnostic> {
+    let rules: Vec<Box<dyn PythonRule>> = rules
+        .iter()
+        .filter_map(|entry| entry.python.map(|make| make()))
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let mut checker = Checker {
+        cx: PyContext {
+            source,
+            settings,
+            semantic: Semantic::new(module),
+        },
+        rules,
+        diagnostics: Vec::new(),
+    };
+    checker.visit_body(&module.body);
+    for rule in &mut checker.rules {
+        rule.on_module_exit(&checker.cx, &mut checker.diagnostics);
+    }
+    checker.diagnostics
+}
+
+impl<'a> Checker<'a> {
+    fn enter_function(
+        &mut self,
+        frame: FunctionFrame<'a>,
+        parameters: Option<&'a ast::Parameters>,
+    ) {
+        let mut scope = Scope::default();
+        if let Some(parameters) = parameters {
+            for parameter in parameters.iter() {
+                scope.bindings.insert(parameter.name().to_string(), None);
+            }
+        }
+        self.cx.semantic.scopes.push(scope);
+        self.cx.semantic.functions.push(frame);
+    }
+
+    fn exit_function(&mut self) {
+        for rule in &mut self.rules {
+            rule.on_function_exit(&self.cx, &mut self.diagnostics);
+        }
+        self.cx.semantic.functions.pop();
+        self.cx.semantic.scopes.pop();
+    }
+
+    /// Walks a function body with its own held-lock stack: a nested function
+    /// runs later, not under the locks its definer holds.
+    fn with_fresh_locks(&mut self, walk: impl FnOnce(&mut Self)) {
+        let outer = std::mem::take(&mut self.cx.semantic.held);
+        walk(self);
+        self.cx.semantic.held = outer;
+    }
+
+    fn visit_function(&mut self, def: &'a ast::StmtFunctionDef) {
+        for decorator in &def.decorator_list {
+            self.visit_decorator(decorator);
+        }
+        self.visit_parameters(&def.parameters);
+        if let Some(returns) = &def.returns {
+            self.visit_annotation(returns);
+        }
+        if !self.cx.semantic.functions.is_empty() {
+            self.cx.semantic.bind_local(def.name.as_str());
+        }
+        let class = self.method_class();
+        let frame = FunctionFrame {
+            def: Some(def),
+            name: def.name.as_str(),
+            is_async: def.is_async,
+            class,
+            globals: Vec::new(),
+        };
+        self.enter_function(frame, Some(&def.parameters));
+        self.with_fresh_locks(|checker| checker.visit_body(&def.body));
+        self.exit_function();
+    }
+
+    /// The class a function defined here would be a method of: the
+    /// innermost class, if it was entered inside the innermost function.
+    fn method_class(&self) -> Option<&'a ast::StmtClassDef> {
+        let (class, function_depth) = *self.cx.semantic.classes.last()?;
+        (function_depth == self.cx.semantic.functions.len()).then_some(class)
+    }
+
+    fn visit_lambda(&mut self, lambda: &'a ast::ExprLambda) {
+        if let Some(parameters) = &lambda.parameters {
+            self.visit_parameters(parameters);
+        }
+        let frame = FunctionFrame {
+            def: None,
+            name: "<lambda>",
+            is_async: false,
+            class: None,
+            globals: Vec::new(),
+        };
+        self.enter_function(frame, lambda.parameters.as_deref());
+        self.with_fresh_locks(|checker| checker.visit_expr(&lambda.body));
+        self.exit_function();
+    }
+
+    fn visit_class(&mut self, class: &'a ast::StmtClassDef) {
+        for decorator in &class.decorator_list {
+            self.visit_decorator(decorator);
+        }
+        if let Some(arguments) = &class.arguments {
+            self.visit_arguments(arguments);
+        }
+        if !self.cx.semantic.functions.is_empty() {
+            self.cx.semantic.bind_local(class.name.as_str());
+        }
+        self.cx
+            .semantic
+            .classes
+            .push((class, self.cx.semantic.functions.len()));
+        // Methods of a class nested in a function still start with no locks.
+        self.with_fresh_locks(|checker| checker.visit_body(&class.body));
+        for rule in &mut self.rules {
+            rule.on_class_exit(&self.cx, &mut self.diagnostics);
+        }
+        self.cx.semantic.classes.pop();
+    }
+
+    fn visit_with(&mut self, with: &'a ast::StmtWith) {
+        let depth = self.cx.semantic.held.len();
+        for item in &with.items {
+            self.visit_with_item(item);
+            if let Some(kind) = self.cx.semantic.lock_kind(&item.context_expr) {
+                let kind = match kind {
+                    LockKind::Unknown if with.is_async => LockKind::Async,
+                    kind => kind,
+                };
+                self.acquire(&item.context_expr, kind, item.context_expr.range().into());
+            }
+        }
+        self.visit_body(&with.body);
+        self.cx.semantic.held.truncate(depth);
+    }
+
+    fn acquire(&mut self, lock: &Expr, kind: LockKind, span: crate::api::Span) {
+        let key = self.cx.text(lock).to_string();
+        self.cx.semantic.held.push(HeldLock { key, kind, span });
+    }
+
+    /// `lock.acquire()` as a statement (or awaited, or as an `if` test):
+    /// the lock is held until `lock.release()` or the end of the block.
+    fn acquire_call(&mut self, expr: &'a Expr) {
+        let expr = match expr {
+            Expr::Await(await_expr) => await_expr.value.as_ref(),
+            other => other,
+        };
+        let Some((receiver, method)) = method_call(expr) else {
+            return;
+        };
+        if method != "acquire" {
+            return;
+        }
+        if let Some(kind) = self.cx.semantic.lock_kind(receiver) {
+            self.acquire(receiver, kind, expr.range().into());
+        }
+    }
+
+    fn release_call(&mut self, expr: &Expr) {
+        let Some((receiver, "release")) = method_call(expr) else {
+            return;
+        };
+        let key = self.cx.text(receiver);
+        if let Some(index) = self
+            .cx
+            .semantic
+            .held
+            .iter()
+            .rposition(|lock| lock.key == key)
+        {
+            self.cx.semantic.held.remove(index);
+        }
+    }
+
+    fn bind_assignment_target(&mut self, target: &Expr, value: &Expr) {
+        if self.cx.semantic.functions.is_empty() {
+            return;
+        }
+        if let Expr::Name(name) = target {
+            let global = self
+                .cx
+                .semantic
+                .functions
+                .last()
+                .is_some_and(|frame| frame.declares_global(name.id.as_str()));
+            if global {
+                return;
+            }
+            self.cx.semantic.bind_local(name.id.as_str());
+            if let Some(kind) = self.cx.semantic.lock_constructor_kind(value) {
+                let scope = self.cx.semantic.scopes.last_mut().expect("function scope");
+                scope.locks.insert(name.id.to_string(), kind);
+            }
+        }
+    }
+}
+
+/// `(receiver, method)` for `receiver.method(...)`.
+fn method_call(expr: &Expr) -> Option<(&Expr, &str)> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Attribute(attribute) = call.func.as_ref() else {
+        return None;
+    };
+    Some((attribute.value.as_ref(), attribute.attr.as_str()))
+}
+
+impl<'a> Visitor<'a> for Checker<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        for rule in &mut self.rules {
+            rule.on_stmt(&self.cx, stmt, &mut self.diagnostics);
+        }
+        match stmt {
+            Stmt::FunctionDef(def) => self.visit_function(def),
+            Stmt::ClassDef(class) => self.visit_class(class),
+            Stmt::With(with) => self.visit_with(with),
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.cx.semantic.bind_import(stmt),
+            Stmt::Global(global) => {
+                if let Some(frame) = self.cx.semantic.functions.last_mut() {
+                    frame
+                        .globals
+                        .extend(global.names.iter().map(|name| name.as_str()));
+                }
+            }
+            Stmt::Assign(assign) => {
+                visitor::walk_stmt(self, stmt);
+                for target in &assign.targets {
+                    self.bind_assignment_target(target, &assign.value);
+                }
+            }
+            Stmt::Expr(ast::StmtExpr { value, .. }) => {
+                visitor::walk_stmt(self, stmt);
+                self.acquire_call(value);
+            }
+            Stmt::If(ast::StmtIf {
+                test,
+                body,
+                elif_else_clauses,
+                ..
+            }) => {
+                // `if lock.acquire(timeout=1):` holds the lock in the body.
+                let depth = self.cx.semantic.held.len();
+                self.visit_expr(test);
+                self.acquire_call(test);
+                self.visit_body(body);
+                self.cx.semantic.held.truncate(depth);
+                for clause in elif_else_clauses {
+                    self.visit_elif_else_clause(clause);
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        for rule in &mut self.rules {
+            rule.on_expr(&self.cx, expr, &mut self.diagnostics);
+        }
+        match expr {
+            Expr::Lambda(lambda) => self.visit_lambda(lambda),
+            Expr::Call(_) => {
+                visitor::walk_expr(self, expr);
+                self.release_call(expr);
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        let depth = self.cx.semantic.held.len();
+        visitor::walk_body(self, body);
+        // A lock acquired by `.acquire()` in this block and never released
+        // here is treated as released when the block ends.
+        self.cx
+            .semantic
+            .held
+            .truncate(depth.min(self.cx.semantic.held.len()));
+    }
+}

@@ -1,0 +1,9 @@
+//! The Python side: a semantic model built during one walk of the module
+//! (scopes, imports and aliases, async context, locks held) and the hook
+//! trait rules implement.
+
+mod checker;
+mod semantic;
+
+pub use checker::{check, PyContext, PythonRule};
+pub use semantic::{FunctionFrame, HeldLock, LockKind, QualifiedName};

@@ -1,0 +1,9 @@
+//! The Rust side: a semantic model built during one walk of a `syn::File`
+//! (`use` paths, async context, guards alive, local constructor types) and
+//! the hook trait rules implement.
+
+mod checker;
+mod semantic;
+
+pub use checker::{check, span_of, RsContext, RustRule};
+pub use semantic::{strip_result_handling, Frame, FrameKind, Guard, GuardKind};
