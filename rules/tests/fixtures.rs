@@ -74,6 +74,16 @@ pub fn check_fixture(path: &Path) -> Result<(), Failed> {
         let file = syn::parse_file(&source).map_err(|err| format!("syntax error: {err}"))?;
         harden_rules::rust::check(&file, &source, &settings, &rules)
     };
+    for diagnostic in &diagnostics {
+        let message = &diagnostic.message;
+        if message.chars().next().is_some_and(char::is_uppercase) || message.ends_with('.') {
+            return Err(format!(
+                "{}: message must start lowercase without a trailing period: {message}",
+                diagnostic.rule.code
+            )
+            .into());
+        }
+    }
     let marker = if is_python { "# expect:" } else { "// expect:" };
     let expected = expected_findings(&source, marker);
     let actual = actual_findings(&source, &diagnostics);
