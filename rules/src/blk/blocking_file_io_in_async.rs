@@ -1,7 +1,9 @@
-use ruff_python_ast::Expr;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
-use crate::blk::{python_blocking_callee, rust_blocking_callee, rust_call_span};
+use crate::blk::{
+    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{RsContext, RustRule};
@@ -53,7 +55,9 @@ declare_rule! {
     /// from them (`/`, `.parent`, `.resolve()`, ..) and locals bound to them;
     /// a path passed in as a parameter is not followed. Reads and writes on an
     /// already open file object are not flagged (its `open` is). Metadata
-    /// calls such as `os.path.exists` and `Path.exists` are not flagged.
+    /// calls such as `os.path.exists` and `Path.exists` are not flagged, and
+    /// neither is a call inside a `try` that catches `BlockingIOError` (the
+    /// descriptor is in non-blocking mode).
     pub static BLOCKING_FILE_IO_IN_ASYNC = {
         code: "BLK004",
         name: "blocking-file-io-in-async",
@@ -66,8 +70,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &BLOCKING_FILE_IO_IN_ASYNC,
-    python: Some(|| Box::new(BlockingFileIoInAsync)),
-    rust: Some(|| Box::new(BlockingFileIoInAsync)),
+    python: Some(|| Box::<BlockingFileIoInAsync>::default()),
+    rust: Some(|| Box::<BlockingFileIoInAsync>::default()),
 };
 
 const PYTHON_FILE_CALLS: &[&str] = &[
@@ -92,12 +96,19 @@ const PYTHON_FILE_CALLS: &[&str] = &[
     "shutil.move",
 ];
 
-struct BlockingFileIoInAsync;
+#[derive(Default)]
+struct BlockingFileIoInAsync {
+    non_blocking: NonBlockingRegions,
+}
 
 impl PythonRule for BlockingFileIoInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.non_blocking.on_stmt(cx, stmt);
+    }
+
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         let Expr::Call(call) = expr else { return };
-        if !cx.in_async() {
+        if !cx.in_async() || self.non_blocking.contains(expr) {
             return;
         }
         if let Some(name) =

@@ -1,10 +1,12 @@
 use std::collections::HashSet;
 
-use ruff_python_ast::{self as ast, Expr};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
-use crate::blk::{python_blocking_callee, rust_blocking_callee, rust_call_span};
+use crate::blk::{
+    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{RsContext, RustRule};
@@ -58,7 +60,8 @@ declare_rule! {
     /// name (`s = requests.Session()`, `with httpx.Client() as c:`); a client
     /// stored on `self` or passed in as a parameter is not followed. A socket
     /// switched to non-blocking mode with `setblocking(False)` in the same
-    /// function is not flagged. DNS lookups (`socket.getaddrinfo`) and other
+    /// function is not flagged, nor is a call inside a `try` that catches
+    /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other
     /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
     /// method is recognised when its receiver's type is evident from a
     /// constructor (`UdpSocket::bind(..)`, `Client::new()`).
@@ -146,6 +149,7 @@ const PYTHON_NETWORK_CALLS: &[&str] = &[
 #[derive(Default)]
 struct BlockingNetworkInAsync {
     non_blocking_sockets: HashSet<(u32, String)>,
+    non_blocking: NonBlockingRegions,
 }
 
 /// Identifies the innermost function (its start offset; 0 at module level).
@@ -184,6 +188,10 @@ fn python_help(name: &str) -> &'static str {
 }
 
 impl PythonRule for BlockingNetworkInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.non_blocking.on_stmt(cx, stmt);
+    }
+
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         let Expr::Call(call) = expr else { return };
         if let Some(socket) = non_blocking_socket(call) {
@@ -191,7 +199,7 @@ impl PythonRule for BlockingNetworkInAsync {
             self.non_blocking_sockets.insert(key);
             return;
         }
-        if !cx.in_async() {
+        if !cx.in_async() || self.non_blocking.contains(expr) {
             return;
         }
         let Some(name) =

@@ -52,9 +52,12 @@ declare_rule! {
     /// `tokio::sync::Mutex` with `.lock().await`.
     ///
     /// ## Known limitations
-    /// Python: a lock whose constructor is not in the file counts as a thread
-    /// lock when it is entered with a plain `with` or a non-awaited
-    /// `.acquire()`, which an asyncio lock cannot be. Rust: only guards bound
+    /// Python: only locks whose constructor (`threading.Lock()`, `RLock()`,
+    /// `Semaphore()`, `Condition()`, ..) the file shows are known to be thread
+    /// locks: a module-level or local name bound to one, or an attribute set
+    /// to one in the class. A lock imported from another module or passed in
+    /// is not flagged, since a lock-named object may be no lock at all.
+    /// Rust: only guards bound
     /// by `let` are tracked; a temporary guard kept alive to the end of a
     /// statement that awaits (`send(m.lock().unwrap().clone()).await`) is
     /// not flagged. The lock's type is not checked, so a non-awaited
@@ -102,7 +105,9 @@ impl SyncLockHeldAcrossAwait {
             return;
         }
         for lock in cx.held_locks() {
-            if lock.kind == LockKind::Async || !self.reported.insert(lock.span) {
+            // An unknown lock-named object may be no lock at all (trio's
+            // `ConflictDetector` is a `_fetch_lock`): precision first.
+            if lock.kind != LockKind::Threading || !self.reported.insert(lock.span) {
                 continue;
             }
             out.push(
