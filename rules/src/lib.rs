@@ -18,6 +18,10 @@ pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Seve
 pub static REGISTRY: &[RuleEntry] = &[
     // BLK: blocking calls inside async code
     blk::blocking_sleep_in_async::ENTRY,
+    blk::blocking_network_in_async::ENTRY,
+    blk::blocking_subprocess_in_async::ENTRY,
+    blk::blocking_file_io_in_async::ENTRY,
+    blk::sync_lock_held_across_await::ENTRY,
 ];
 
 /// Rules and tool diagnostics (`E00x`) together: what `--select` accepts.

@@ -104,6 +104,14 @@ impl<'a> PyContext<'a> {
         self.semantic.lock_kind(expr)
     }
 
+    /// The expression last assigned to the local `name` where it is used
+    /// (`s = requests.Session()`, `with Popen(..) as proc:`), or the first
+    /// module-level assignment for a global. `None` for parameters, imports,
+    /// loop targets and unpackings.
+    pub fn value_of(&self, name: &str) -> Option<&'a Expr> {
+        self.semantic.value_of(name)
+    }
+
     /// The value of the first module-level assignment to `name`.
     pub fn module_value(&self, name: &str) -> Option<&'a Expr> {
         self.semantic.module_values.get(name).copied()
@@ -260,6 +268,16 @@ impl<'a> Checker<'a> {
         let depth = self.cx.semantic.held.len();
         for item in &with.items {
             self.visit_with_item(item);
+            // `with requests.Session() as s:` binds `s` to what the context
+            // manager's `__enter__` returns, which for sessions, clients,
+            // processes and files is the object itself.
+            match item.optional_vars.as_deref() {
+                Some(target @ Expr::Name(_)) => {
+                    self.bind_assignment_target(target, &item.context_expr);
+                }
+                Some(target) => self.forget_values(target),
+                None => {}
+            }
             if let Some(kind) = self.cx.semantic.lock_kind(&item.context_expr) {
                 let kind = match kind {
                     LockKind::Unknown if with.is_async => LockKind::Async,
@@ -280,9 +298,9 @@ impl<'a> Checker<'a> {
     /// `lock.acquire()` as a statement (or awaited, or as an `if` test):
     /// the lock is held until `lock.release()` or the end of the block.
     fn acquire_call(&mut self, expr: &'a Expr) {
-        let expr = match expr {
-            Expr::Await(await_expr) => await_expr.value.as_ref(),
-            other => other,
+        let (expr, awaited) = match expr {
+            Expr::Await(await_expr) => (await_expr.value.as_ref(), true),
+            other => (other, false),
         };
         let Some((receiver, method)) = method_call(expr) else {
             return;
@@ -291,6 +309,12 @@ impl<'a> Checker<'a> {
             return;
         }
         if let Some(kind) = self.cx.semantic.lock_kind(receiver) {
+            // Only an asyncio lock's `acquire` is awaited, as only an
+            // asyncio lock is entered with `async with`.
+            let kind = match kind {
+                LockKind::Unknown if awaited => LockKind::Async,
+                kind => kind,
+            };
             self.acquire(receiver, kind, expr.range().into());
         }
     }
@@ -311,9 +335,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn bind_assignment_target(&mut self, target: &Expr, value: &Expr) {
+    fn bind_assignment_target(&mut self, target: &Expr, value: &'a Expr) {
         if self.cx.semantic.functions.is_empty() {
             return;
+        }
+        if !matches!(target, Expr::Name(_)) {
+            self.forget_values(target);
         }
         if let Expr::Name(name) = target {
             let global = self
@@ -326,10 +353,34 @@ impl<'a> Checker<'a> {
                 return;
             }
             self.cx.semantic.bind_local(name.id.as_str());
-            if let Some(kind) = self.cx.semantic.lock_constructor_kind(value) {
-                let scope = self.cx.semantic.scopes.last_mut().expect("function scope");
+            let kind = self.cx.semantic.lock_constructor_kind(value);
+            let scope = self.cx.semantic.scopes.last_mut().expect("function scope");
+            if let Some(kind) = kind {
                 scope.locks.insert(name.id.to_string(), kind);
             }
+            scope.values.insert(name.id.to_string(), value);
+        }
+    }
+
+    /// Binds the names of a loop target, an unpacking or a `with .. as`
+    /// tuple as locals whose value is unknown.
+    fn forget_values(&mut self, target: &Expr) {
+        if self.cx.semantic.functions.is_empty() {
+            return;
+        }
+        match target {
+            Expr::Name(name) => {
+                self.cx.semantic.bind_local(name.id.as_str());
+                let scope = self.cx.semantic.scopes.last_mut().expect("function scope");
+                scope.values.remove(name.id.as_str());
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                for elt in elts {
+                    self.forget_values(elt);
+                }
+            }
+            Expr::Starred(starred) => self.forget_values(&starred.value),
+            _ => {}
         }
     }
 }
@@ -365,6 +416,27 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 for target in &assign.targets {
                     self.bind_assignment_target(target, &assign.value);
                 }
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => {
+                visitor::walk_stmt(self, stmt);
+                self.bind_assignment_target(target, value);
+            }
+            Stmt::For(ast::StmtFor {
+                target,
+                iter,
+                body,
+                orelse,
+                ..
+            }) => {
+                self.visit_expr(iter);
+                self.forget_values(target);
+                self.visit_expr(target);
+                self.visit_body(body);
+                self.visit_body(orelse);
             }
             Stmt::Expr(ast::StmtExpr { value, .. }) => {
                 visitor::walk_stmt(self, stmt);

@@ -68,12 +68,17 @@ impl FunctionFrame<'_> {
 
 /// Names visible in one function or module scope.
 #[derive(Default, Debug)]
-pub(crate) struct Scope {
+pub(crate) struct Scope<'a> {
     /// Local name -> qualified name for imports; `None` when a local binding
     /// (parameter, assignment, def) shadows whatever an outer scope imported.
     pub(crate) bindings: HashMap<String, Option<QualifiedName>>,
     /// Locks created in this scope: `lock = threading.Lock()`.
     pub(crate) locks: HashMap<String, LockKind>,
+    /// Local name -> the expression most recently assigned to it in walk
+    /// order (`s = requests.Session()`, `with Popen(..) as p:`); absent when
+    /// the last binding was not a plain assignment (a loop target, an
+    /// unpacking, an import).
+    pub(crate) values: HashMap<String, &'a Expr>,
 }
 
 const THREADING_LOCKS: &[&str] = &[
@@ -98,7 +103,7 @@ const ASYNC_LOCKS: &[&str] = &[
 #[derive(Default)]
 pub(crate) struct Semantic<'a> {
     /// Innermost last; the module scope is `scopes[0]`.
-    pub(crate) scopes: Vec<Scope>,
+    pub(crate) scopes: Vec<Scope<'a>>,
     pub(crate) functions: Vec<FunctionFrame<'a>>,
     /// Classes being walked, each with the function depth it was entered at.
     pub(crate) classes: Vec<(&'a ast::StmtClassDef, usize)>,
@@ -267,6 +272,7 @@ impl<'a> Semantic<'a> {
                     match &alias.asname {
                         // `import os.path as p` binds p to os.path.
                         Some(asname) => {
+                            scope.values.remove(asname.as_str());
                             scope
                                 .bindings
                                 .insert(asname.to_string(), Some(module.to_string()));
@@ -296,6 +302,7 @@ impl<'a> Semantic<'a> {
                         continue;
                     }
                     let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                    scope.values.remove(local.as_str());
                     let qualified = if base.is_empty() || base.ends_with('.') {
                         format!("{base}{}", alias.name)
                     } else {
@@ -313,6 +320,25 @@ impl<'a> Semantic<'a> {
     pub(crate) fn bind_local(&mut self, name: &str) {
         let scope = self.scopes.last_mut().expect("module scope");
         scope.bindings.entry(name.to_string()).or_insert(None);
+    }
+
+    /// The expression last assigned to `name` where it is used: the
+    /// innermost function scope that binds it, else the first module-level
+    /// assignment. `None` when the binding is not a plain assignment
+    /// (parameter, import, loop target).
+    pub(crate) fn value_of(&self, name: &str) -> Option<&'a Expr> {
+        for scope in self.scopes[1..].iter().rev() {
+            if let Some(value) = scope.values.get(name) {
+                return Some(value);
+            }
+            if scope.bindings.contains_key(name) {
+                return None;
+            }
+        }
+        if self.scopes.first()?.bindings.contains_key(name) {
+            return None;
+        }
+        self.module_values.get(name).copied()
     }
 
     /// Resolves a name or attribute chain to its qualified name through the

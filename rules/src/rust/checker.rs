@@ -303,7 +303,8 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                     self.cx.semantic.guards.push(guard);
                 }
             }
-            if let (Some(name), Some(ty)) = (name, self.cx.semantic.infer_type(&init.expr)) {
+            if let Some(name) = name {
+                let ty = self.cx.semantic.infer_type(&init.expr);
                 let scope = self.cx.semantic.scopes.last_mut().expect("block scope");
                 scope.locals.insert(name, ty);
             }

@@ -58,8 +58,9 @@ pub struct Frame {
 pub(crate) struct UseScope {
     /// Local name -> full path: `slurp` -> `std::fs::read_to_string`.
     pub(crate) paths: HashMap<String, String>,
-    /// Local variable -> the type its initialiser constructs.
-    pub(crate) locals: HashMap<String, String>,
+    /// Local variable -> the type its initialiser constructs; `None` when a
+    /// later `let` of the same name has an unknown type (it shadows).
+    pub(crate) locals: HashMap<String, Option<String>>,
 }
 
 #[derive(Default)]
@@ -147,7 +148,8 @@ impl Semantic {
         self.scopes
             .iter()
             .rev()
-            .find_map(|scope| scope.locals.get(name).map(String::as_str))
+            .find_map(|scope| scope.locals.get(name))?
+            .as_deref()
     }
 
     /// The type an expression evaluates to, as far as constructors tell:
@@ -160,14 +162,20 @@ impl Semantic {
                     return None;
                 };
                 let full = self.resolve_path(&func.path);
+                if let Some((_, returned)) = FUNCTION_RETURNS.iter().find(|(f, _)| *f == full) {
+                    return Some((*returned).to_string());
+                }
                 let (ty, function) = full.rsplit_once("::")?;
                 CONSTRUCTORS.contains(&function).then(|| ty.to_string())
             }
             syn::Expr::MethodCall(call) => {
                 let receiver = self.infer_type(&call.receiver)?;
                 let method = call.method.to_string();
-                if receiver == "std::process::Command" && method == "spawn" {
-                    return Some("std::process::Child".to_string());
+                if let Some((_, _, returned)) = METHOD_RETURNS
+                    .iter()
+                    .find(|(ty, m, _)| *ty == receiver && *m == method)
+                {
+                    return Some((*returned).to_string());
                 }
                 BUILDER_METHODS
                     .contains(&method.as_str())
@@ -232,6 +240,49 @@ const CONSTRUCTORS: &[&str] = &[
     "with_capacity",
     "from_std",
 ];
+
+/// Functions whose return type is not their own path's type:
+/// (function, returned type).
+const FUNCTION_RETURNS: &[(&str, &str)] = &[
+    ("std::fs::File::options", "std::fs::OpenOptions"),
+    (
+        "reqwest::blocking::Client::builder",
+        "reqwest::blocking::ClientBuilder",
+    ),
+    (
+        "reqwest::blocking::ClientBuilder::new",
+        "reqwest::blocking::ClientBuilder",
+    ),
+];
+
+/// Methods of known types that return another known type:
+/// (receiver type, method, returned type).
+const METHOD_RETURNS: &[(&str, &str, &str)] = &[
+    ("std::process::Command", "spawn", "std::process::Child"),
+    (
+        "reqwest::blocking::ClientBuilder",
+        "build",
+        "reqwest::blocking::Client",
+    ),
+    ("reqwest::blocking::Client", "get", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "post", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "put", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "patch", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "delete", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "head", REQWEST_BLOCKING_REQUEST),
+    ("reqwest::blocking::Client", "request", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "header", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "headers", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "query", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "json", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "form", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "body", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "timeout", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "bearer_auth", REQWEST_BLOCKING_REQUEST),
+    (REQWEST_BLOCKING_REQUEST, "basic_auth", REQWEST_BLOCKING_REQUEST),
+];
+
+const REQWEST_BLOCKING_REQUEST: &str = "reqwest::blocking::RequestBuilder";
 
 /// Builder methods that return the receiver's own type.
 const BUILDER_METHODS: &[&str] = &[

@@ -1,0 +1,148 @@
+use ruff_python_ast::{Expr, Stmt};
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::blk::{
+    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{RsContext, RustRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags blocking file-system calls inside async code: builtin `open()`,
+    /// `io.open`, `codecs.open`, `pathlib.Path`'s `read_text` / `read_bytes`
+    /// / `write_text` / `write_bytes` / `open`, `os.read` / `os.write` and
+    /// `shutil.copy*` / `rmtree` / `move` in an `async def`; the `std::fs`
+    /// functions, `File::open` / `create` and `OpenOptions::open` in an
+    /// `async fn` or `async` block.
+    ///
+    /// ## Why is this bad?
+    /// File-system calls look fast on a laptop and are not in production: a
+    /// network mount, a full disk, a cold cache or a large file turns them
+    /// into milliseconds or seconds, during which the event loop (asyncio) or
+    /// a runtime worker thread (tokio) serves nobody else.
+    ///
+    /// ## Example
+    /// ```python
+    /// @app.get("/reports/{name}")
+    /// async def report(name: str):
+    ///     return json.load(open(REPORTS / f"{name}.json"))
+    /// ```
+    /// ```rust
+    /// async fn report(name: &str) -> io::Result<String> {
+    ///     std::fs::read_to_string(format!("reports/{name}.json"))
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// @app.get("/reports/{name}")
+    /// async def report(name: str):
+    ///     async with aiofiles.open(REPORTS / f"{name}.json") as f:
+    ///         return json.loads(await f.read())
+    /// ```
+    /// ```rust
+    /// async fn report(name: &str) -> io::Result<String> {
+    ///     tokio::fs::read_to_string(format!("reports/{name}.json")).await
+    /// }
+    /// ```
+    /// Or run the synchronous code on a thread: `await asyncio.to_thread(..)`,
+    /// `tokio::task::spawn_blocking`.
+    ///
+    /// ## Known limitations
+    /// `Path` methods are recognised on `Path(..)` expressions, paths derived
+    /// from them (`/`, `.parent`, `.resolve()`, ..) and locals bound to them;
+    /// a path passed in as a parameter is not followed. Reads and writes on an
+    /// already open file object are not flagged (its `open` is). Metadata
+    /// calls such as `os.path.exists` and `Path.exists` are not flagged, and
+    /// neither is a call inside a `try` that catches `BlockingIOError` (the
+    /// descriptor is in non-blocking mode).
+    pub static BLOCKING_FILE_IO_IN_ASYNC = {
+        code: "BLK004",
+        name: "blocking-file-io-in-async",
+        summary: "blocking file I/O inside async code",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "async", "performance", "io"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &BLOCKING_FILE_IO_IN_ASYNC,
+    python: Some(|| Box::<BlockingFileIoInAsync>::default()),
+    rust: Some(|| Box::<BlockingFileIoInAsync>::default()),
+};
+
+const PYTHON_FILE_CALLS: &[&str] = &[
+    "builtins.open",
+    "io.open",
+    "codecs.open",
+    "pathlib.Path.open",
+    "pathlib.Path.read_text",
+    "pathlib.Path.read_bytes",
+    "pathlib.Path.write_text",
+    "pathlib.Path.write_bytes",
+    "os.read",
+    "os.write",
+    "shutil.copy",
+    "shutil.copy2",
+    "shutil.copyfile",
+    "shutil.copyfileobj",
+    "shutil.copymode",
+    "shutil.copystat",
+    "shutil.copytree",
+    "shutil.rmtree",
+    "shutil.move",
+];
+
+#[derive(Default)]
+struct BlockingFileIoInAsync {
+    non_blocking: NonBlockingRegions,
+}
+
+impl PythonRule for BlockingFileIoInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.non_blocking.on_stmt(cx, stmt);
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        let Expr::Call(call) = expr else { return };
+        if !cx.in_async() || self.non_blocking.contains(expr) {
+            return;
+        }
+        if let Some(name) =
+            python_blocking_callee(cx, call, PYTHON_FILE_CALLS, BLOCKING_FILE_IO_IN_ASYNC.code)
+        {
+            let name = name.strip_prefix("builtins.").unwrap_or(&name);
+            out.push(
+                Diagnostic::new(
+                    &BLOCKING_FILE_IO_IN_ASYNC,
+                    expr,
+                    format!("`{name}` blocks the event loop on file I/O inside `async def`"),
+                )
+                .with_help("use `aiofiles`, or `await asyncio.to_thread(..)`"),
+            );
+        }
+    }
+}
+
+impl RustRule for BlockingFileIoInAsync {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        if !cx.in_async() {
+            return;
+        }
+        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_FILE_IO_IN_ASYNC.code) {
+            out.push(
+                Diagnostic::new(
+                    &BLOCKING_FILE_IO_IN_ASYNC,
+                    rust_call_span(expr),
+                    format!("`{callee}` blocks a runtime worker thread on file I/O inside async code"),
+                )
+                .with_help(
+                    "use `tokio::fs`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`",
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,275 @@
+use std::collections::HashSet;
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::blk::{
+    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{RsContext, RustRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags blocking network calls inside async code: `requests`,
+    /// `urllib.request.urlopen`, `httpx`'s sync API and `httpx.Client`,
+    /// `urllib3` pools, `http.client` connections and blocking sockets in an
+    /// `async def`; `reqwest::blocking`, `ureq`, `std::net::TcpStream::connect`
+    /// and `std::net::UdpSocket` I/O in an `async fn` or `async` block.
+    ///
+    /// ## Why is this bad?
+    /// A network round trip takes milliseconds to seconds, and a timeout far
+    /// longer. For all that time the event loop (asyncio) or a runtime worker
+    /// thread (tokio) runs nothing else: one slow upstream stalls every
+    /// request the process serves. `reqwest::blocking` inside a tokio runtime
+    /// can also panic.
+    ///
+    /// ## Example
+    /// ```python
+    /// @app.get("/users/{user_id}")
+    /// async def user(user_id: str):
+    ///     return requests.get(f"{USERS_API}/{user_id}", timeout=5).json()
+    /// ```
+    /// ```rust
+    /// async fn user(id: u64) -> reqwest::Result<String> {
+    ///     reqwest::blocking::get(format!("{USERS_API}/{id}"))?.text()
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// @app.get("/users/{user_id}")
+    /// async def user(user_id: str):
+    ///     async with httpx.AsyncClient() as client:
+    ///         response = await client.get(f"{USERS_API}/{user_id}", timeout=5)
+    ///     return response.json()
+    /// ```
+    /// ```rust
+    /// async fn user(client: &reqwest::Client, id: u64) -> reqwest::Result<String> {
+    ///     client.get(format!("{USERS_API}/{id}")).send().await?.text().await
+    /// }
+    /// ```
+    /// Code that must stay synchronous can run on a thread:
+    /// `await asyncio.to_thread(..)`, `tokio::task::spawn_blocking`.
+    ///
+    /// ## Known limitations
+    /// Session, client and socket methods are recognised only when the object
+    /// is constructed in the same file and bound to a local or module-level
+    /// name (`s = requests.Session()`, `with httpx.Client() as c:`); a client
+    /// stored on `self` or passed in as a parameter is not followed. A socket
+    /// switched to non-blocking mode with `setblocking(False)` in the same
+    /// function is not flagged, nor is a call inside a `try` that catches
+    /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other
+    /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
+    /// method is recognised when its receiver's type is evident from a
+    /// constructor (`UdpSocket::bind(..)`, `Client::new()`).
+    pub static BLOCKING_NETWORK_IN_ASYNC = {
+        code: "BLK002",
+        name: "blocking-network-in-async",
+        summary: "blocking network call inside async code",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "async", "performance", "network"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &BLOCKING_NETWORK_IN_ASYNC,
+    python: Some(|| Box::<BlockingNetworkInAsync>::default()),
+    rust: Some(|| Box::<BlockingNetworkInAsync>::default()),
+};
+
+const PYTHON_NETWORK_CALLS: &[&str] = &[
+    "requests.get",
+    "requests.post",
+    "requests.put",
+    "requests.patch",
+    "requests.delete",
+    "requests.head",
+    "requests.options",
+    "requests.request",
+    "requests.Session.get",
+    "requests.Session.post",
+    "requests.Session.put",
+    "requests.Session.patch",
+    "requests.Session.delete",
+    "requests.Session.head",
+    "requests.Session.options",
+    "requests.Session.request",
+    "requests.Session.send",
+    "httpx.get",
+    "httpx.post",
+    "httpx.put",
+    "httpx.patch",
+    "httpx.delete",
+    "httpx.head",
+    "httpx.options",
+    "httpx.request",
+    "httpx.stream",
+    "httpx.Client.get",
+    "httpx.Client.post",
+    "httpx.Client.put",
+    "httpx.Client.patch",
+    "httpx.Client.delete",
+    "httpx.Client.head",
+    "httpx.Client.options",
+    "httpx.Client.request",
+    "httpx.Client.send",
+    "httpx.Client.stream",
+    "urllib.request.urlopen",
+    "urllib.request.urlretrieve",
+    "urllib3.request",
+    "urllib3.PoolManager.request",
+    "urllib3.PoolManager.urlopen",
+    "urllib3.PoolManager.request_encode_url",
+    "urllib3.PoolManager.request_encode_body",
+    "http.client.HTTPConnection.connect",
+    "http.client.HTTPConnection.request",
+    "http.client.HTTPConnection.getresponse",
+    "socket.create_connection",
+    "socket.socket.accept",
+    "socket.socket.connect",
+    "socket.socket.connect_ex",
+    "socket.socket.recv",
+    "socket.socket.recv_into",
+    "socket.socket.recvfrom",
+    "socket.socket.recvfrom_into",
+    "socket.socket.recvmsg",
+    "socket.socket.send",
+    "socket.socket.sendall",
+    "socket.socket.sendto",
+    "socket.socket.sendmsg",
+    "socket.socket.sendfile",
+];
+
+/// Per file: sockets put in non-blocking mode, as (function start offset,
+/// receiver source text).
+#[derive(Default)]
+struct BlockingNetworkInAsync {
+    non_blocking_sockets: HashSet<(u32, String)>,
+    non_blocking: NonBlockingRegions,
+}
+
+/// Identifies the innermost function (its start offset; 0 at module level).
+fn function_key(cx: &PyContext<'_>) -> u32 {
+    cx.function()
+        .and_then(|frame| frame.def)
+        .map_or(0, |def| def.range().start().to_u32())
+}
+
+/// `sock.setblocking(False)` or `sock.settimeout(0)`: the receiver.
+fn non_blocking_socket<'e>(call: &'e ast::ExprCall) -> Option<&'e Expr> {
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    let [argument] = &*call.arguments.args else {
+        return None;
+    };
+    let switches_off = match (method.attr.as_str(), argument) {
+        ("setblocking", Expr::BooleanLiteral(literal)) => !literal.value,
+        ("setblocking" | "settimeout", Expr::NumberLiteral(number)) => match &number.value {
+            ast::Number::Int(int) => int.as_u8() == Some(0),
+            ast::Number::Float(float) => *float == 0.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
+    };
+    switches_off.then_some(method.value.as_ref())
+}
+
+fn python_help(name: &str) -> &'static str {
+    if name.starts_with("socket.") {
+        "use `asyncio.open_connection(..)` or the `loop.sock_*` coroutines, or `await asyncio.to_thread(..)`"
+    } else {
+        "use `httpx.AsyncClient` or `aiohttp`, or `await asyncio.to_thread(..)`"
+    }
+}
+
+impl PythonRule for BlockingNetworkInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.non_blocking.on_stmt(cx, stmt);
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        let Expr::Call(call) = expr else { return };
+        if let Some(socket) = non_blocking_socket(call) {
+            let key = (function_key(cx), cx.text(socket).to_string());
+            self.non_blocking_sockets.insert(key);
+            return;
+        }
+        if !cx.in_async() || self.non_blocking.contains(expr) {
+            return;
+        }
+        let Some(name) =
+            python_blocking_callee(cx, call, PYTHON_NETWORK_CALLS, BLOCKING_NETWORK_IN_ASYNC.code)
+        else {
+            return;
+        };
+        if let (true, Expr::Attribute(method)) =
+            (name.starts_with("socket.socket."), call.func.as_ref())
+        {
+            let key = (function_key(cx), cx.text(method.value.as_ref()).to_string());
+            if self.non_blocking_sockets.contains(&key) {
+                return;
+            }
+        }
+        out.push(
+            Diagnostic::new(
+                &BLOCKING_NETWORK_IN_ASYNC,
+                expr,
+                format!("`{name}` blocks the event loop on network I/O inside `async def`"),
+            )
+            .with_help(python_help(&name)),
+        );
+    }
+}
+
+fn rust_help(callee: &str) -> &'static str {
+    if callee.starts_with("std::net::") {
+        "use `tokio::net`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`"
+    } else {
+        "use the async `reqwest::Client` (`.send().await`), or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`"
+    }
+}
+
+impl RustRule for BlockingNetworkInAsync {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        if !cx.in_async() {
+            return;
+        }
+        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_NETWORK_IN_ASYNC.code) {
+            out.push(
+                Diagnostic::new(
+                    &BLOCKING_NETWORK_IN_ASYNC,
+                    rust_call_span(expr),
+                    format!(
+                        "`{callee}` blocks a runtime worker thread on network I/O inside async code"
+                    ),
+                )
+                .with_help(rust_help(&callee)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    const HTTP_VERBS: &[&str] = &[
+        "get", "post", "put", "patch", "delete", "head", "options", "request",
+    ];
+
+    #[test]
+    fn every_http_verb_is_listed_for_every_sync_client() {
+        for client in ["requests", "requests.Session", "httpx", "httpx.Client"] {
+            for verb in HTTP_VERBS {
+                let name = format!("{client}.{verb}");
+                assert!(
+                    super::PYTHON_NETWORK_CALLS.contains(&name.as_str()),
+                    "{name} is not listed"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+use std::collections::HashSet;
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::declare_rule;
+use crate::python::{LockKind, PyContext, PythonRule};
+use crate::rust::{span_of, GuardKind, RsContext, RustRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a thread lock that is held while async code suspends: a
+    /// `threading` lock acquired in an `async def` (`with lock:` or
+    /// `lock.acquire()`) whose held region contains an `await`, `async with`
+    /// or `async for`; a `std::sync::Mutex` / `RwLock` (or `parking_lot`)
+    /// guard alive across an `.await` in an `async fn` or `async` block.
+    ///
+    /// ## Why is this bad?
+    /// While the task is suspended the lock stays held, and the thread that
+    /// blocks on it next may be the very one that must resume the task: the
+    /// event loop (asyncio) or a runtime worker (tokio) deadlocks, or at best
+    /// every task touching the lock stalls for as long as the awaited
+    /// operation takes. In Rust, a std guard also makes the future `!Send`.
+    ///
+    /// ## Example
+    /// ```python
+    /// async def refresh(self):
+    ///     with self._lock:
+    ///         self._token = await self._client.fetch_token()
+    /// ```
+    /// ```rust
+    /// async fn refresh(&self) {
+    ///     let mut token = self.token.lock().unwrap();
+    ///     *token = self.client.fetch_token().await;
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// async def refresh(self):
+    ///     token = await self._client.fetch_token()
+    ///     with self._lock:
+    ///         self._token = token
+    /// ```
+    /// ```rust
+    /// async fn refresh(&self) {
+    ///     let fresh = self.client.fetch_token().await;
+    ///     *self.token.lock().unwrap() = fresh;
+    /// }
+    /// ```
+    /// Or use an async lock: `asyncio.Lock` with `async with`,
+    /// `tokio::sync::Mutex` with `.lock().await`.
+    ///
+    /// ## Known limitations
+    /// Python: only locks whose constructor (`threading.Lock()`, `RLock()`,
+    /// `Semaphore()`, `Condition()`, ..) the file shows are known to be thread
+    /// locks: a module-level or local name bound to one, or an attribute set
+    /// to one in the class. A lock imported from another module or passed in
+    /// is not flagged, since a lock-named object may be no lock at all.
+    /// Rust: only guards bound
+    /// by `let` are tracked; a temporary guard kept alive to the end of a
+    /// statement that awaits (`send(m.lock().unwrap().clone()).await`) is
+    /// not flagged. The lock's type is not checked, so a non-awaited
+    /// `.lock()` / `.read()` / `.write()` with no arguments is taken for a
+    /// blocking lock.
+    pub static SYNC_LOCK_HELD_ACROSS_AWAIT = {
+        code: "BLK005",
+        name: "sync-lock-held-across-await",
+        summary: "thread lock held across an await",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "async", "deadlock"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &SYNC_LOCK_HELD_ACROSS_AWAIT,
+    python: Some(|| Box::<SyncLockHeldAcrossAwait>::default()),
+    rust: Some(|| Box::<SyncLockHeldAcrossAwait>::default()),
+};
+
+/// Per file: the acquisitions already reported, so that a lock held across
+/// several awaits is reported once.
+#[derive(Default)]
+struct SyncLockHeldAcrossAwait {
+    reported: HashSet<Span>,
+}
+
+/// True for an expression that suspends the coroutine by itself: `await`, or
+/// a comprehension with an `async for`.
+fn python_suspends(expr: &Expr) -> bool {
+    let generators = match expr {
+        Expr::Await(_) => return true,
+        Expr::ListComp(ast::ExprListComp { generators, .. })
+        | Expr::SetComp(ast::ExprSetComp { generators, .. })
+        | Expr::DictComp(ast::ExprDictComp { generators, .. }) => generators,
+        _ => return false,
+    };
+    generators.iter().any(|generator| generator.is_async)
+}
+
+impl SyncLockHeldAcrossAwait {
+    fn python_suspension(&mut self, cx: &PyContext<'_>, at: Span, out: &mut Vec<Diagnostic>) {
+        if !cx.in_async() {
+            return;
+        }
+        for lock in cx.held_locks() {
+            // An unknown lock-named object may be no lock at all (trio's
+            // `ConflictDetector` is a `_fetch_lock`): precision first.
+            if lock.kind != LockKind::Threading || !self.reported.insert(lock.span) {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &SYNC_LOCK_HELD_ACROSS_AWAIT,
+                    lock.span,
+                    format!(
+                        "thread lock `{}` is held across an `await` inside `async def`",
+                        lock.key
+                    ),
+                )
+                .with_help(
+                    "use an `asyncio.Lock` with `async with`, or release the lock before the `await`",
+                )
+                .with_related(at, "the coroutine suspends here with the lock held"),
+            );
+        }
+    }
+}
+
+impl PythonRule for SyncLockHeldAcrossAwait {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        let suspends = match stmt {
+            Stmt::With(with) => with.is_async,
+            Stmt::For(for_stmt) => for_stmt.is_async,
+            _ => false,
+        };
+        if suspends {
+            self.python_suspension(cx, stmt.into(), out);
+        }
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        if python_suspends(expr) {
+            self.python_suspension(cx, expr.into(), out);
+        }
+    }
+}
+
+impl RustRule for SyncLockHeldAcrossAwait {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        let syn::Expr::Await(await_expr) = expr else {
+            return;
+        };
+        if !cx.in_async() {
+            return;
+        }
+        for guard in cx.guards() {
+            if guard.is_async || !self.reported.insert(guard.span) {
+                continue;
+            }
+            let method = match guard.kind {
+                GuardKind::Lock => "lock",
+                GuardKind::Read => "read",
+                GuardKind::Write => "write",
+            };
+            out.push(
+                Diagnostic::new(
+                    &SYNC_LOCK_HELD_ACROSS_AWAIT,
+                    guard.span,
+                    format!(
+                        "blocking `.{method}()` guard of `{}` is held across `.await`",
+                        guard.lock
+                    ),
+                )
+                .with_help(
+                    "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
+                )
+                .with_related(span_of(&await_expr.await_token), "the task suspends here with the guard alive"),
+            );
+        }
+    }
+}
