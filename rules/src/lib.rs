@@ -10,6 +10,8 @@ pub mod api;
 pub mod blk;
 pub mod python;
 pub mod rust;
+pub mod sgl;
+pub mod shr;
 pub mod tool;
 
 pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span};
@@ -22,6 +24,14 @@ pub static REGISTRY: &[RuleEntry] = &[
     blk::blocking_subprocess_in_async::ENTRY,
     blk::blocking_file_io_in_async::ENTRY,
     blk::sync_lock_held_across_await::ENTRY,
+    // SGL: singletons
+    sgl::unsynchronized_lazy_singleton::ENTRY,
+    sgl::async_lock_guarded_singleton::ENTRY,
+    // SHR: shared mutable state
+    shr::unlocked_global_mutation::ENTRY,
+    shr::check_then_act_on_shared_container::ENTRY,
+    shr::inconsistently_locked_attribute::ENTRY,
+    shr::lock_order_inversion::ENTRY,
 ];
 
 /// Rules and tool diagnostics (`E00x`) together: what `--select` accepts.

@@ -7,7 +7,8 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use super::semantic::{
-    source_text, FunctionFrame, HeldLock, LockKind, QualifiedName, Scope, Semantic,
+    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockKind,
+    QualifiedName, Scope, Semantic,
 };
 use crate::api::{Diagnostic, RuleEntry, Settings};
 
@@ -125,6 +126,39 @@ impl<'a> PyContext<'a> {
             Some(frame) => frame.declares_global(name),
         }
     }
+
+    /// True when `name`, read or mutated (not rebound) here, is a variable
+    /// the module binds: declared `global`, or bound by no enclosing
+    /// function (through `nonlocal` chains) and bound at module level.
+    /// `cache[k] = v` in a function mutates the module's `cache` without any
+    /// `global` statement.
+    pub fn refers_to_module_global(&self, name: &str) -> bool {
+        for frame in self.semantic.functions.iter().rev() {
+            if frame.declares_global(name) {
+                return true;
+            }
+            if frame.binds_locally(name) {
+                return false;
+            }
+        }
+        self.semantic.module_values.contains_key(name)
+            || self.semantic.scopes[0].bindings.contains_key(name)
+    }
+
+    /// The class-level and instance attributes of a class of this module.
+    pub fn class_attributes(&self, class: &str) -> Option<&ClassAttributes<'a>> {
+        self.semantic.class_attributes.get(class)
+    }
+
+    /// The lock attributes of a class of this module: `self._lock =
+    /// threading.Lock()` in any method, or `_lock = Lock()` in its body.
+    pub fn class_locks(&self, class: &str) -> impl Iterator<Item = (&str, LockKind)> {
+        self.semantic
+            .class_locks
+            .get(class)
+            .into_iter()
+            .flat_map(|locks| locks.iter().map(|(name, kind)| (name.as_str(), *kind)))
+    }
 }
 
 struct Checker<'a> {
@@ -207,12 +241,15 @@ impl<'a> Checker<'a> {
             self.cx.semantic.bind_local(def.name.as_str());
         }
         let class = self.method_class();
+        let bindings = FunctionBindings::of(Some(&def.parameters), &def.body);
         let frame = FunctionFrame {
             def: Some(def),
             name: def.name.as_str(),
             is_async: def.is_async,
             class,
-            globals: Vec::new(),
+            globals: bindings.globals,
+            nonlocals: bindings.nonlocals,
+            locals: bindings.locals,
         };
         self.enter_function(frame, Some(&def.parameters));
         self.with_fresh_locks(|checker| checker.visit_body(&def.body));
@@ -236,6 +273,8 @@ impl<'a> Checker<'a> {
             is_async: false,
             class: None,
             globals: Vec::new(),
+            nonlocals: Vec::new(),
+            locals: FunctionBindings::of(lambda.parameters.as_deref(), &[]).locals,
         };
         self.enter_function(frame, lambda.parameters.as_deref());
         self.with_fresh_locks(|checker| checker.visit_expr(&lambda.body));
@@ -404,13 +443,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::ClassDef(class) => self.visit_class(class),
             Stmt::With(with) => self.visit_with(with),
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.cx.semantic.bind_import(stmt),
-            Stmt::Global(global) => {
-                if let Some(frame) = self.cx.semantic.functions.last_mut() {
-                    frame
-                        .globals
-                        .extend(global.names.iter().map(|name| name.as_str()));
-                }
-            }
+            // `global` and `nonlocal` names are collected when the function
+            // is entered: they apply to the whole body.
+            Stmt::Global(_) | Stmt::Nonlocal(_) => {}
             Stmt::Assign(assign) => {
                 visitor::walk_stmt(self, stmt);
                 for target in &assign.targets {

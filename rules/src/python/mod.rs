@@ -6,4 +6,6 @@ mod checker;
 mod semantic;
 
 pub use checker::{check, PyContext, PythonRule};
-pub use semantic::{FunctionFrame, HeldLock, LockKind, QualifiedName};
+pub use semantic::{
+    ClassAttributes, FunctionFrame, HeldLock, InstanceAttribute, LockKind, QualifiedName,
+};

@@ -6,7 +6,7 @@
 //! method that uses it, a module-level import after a function) are known
 //! wherever they are used.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
@@ -53,11 +53,38 @@ pub struct FunctionFrame<'a> {
     pub class: Option<&'a ast::StmtClassDef>,
     /// Names declared `global` in this function.
     pub globals: Vec<&'a str>,
+    /// Names declared `nonlocal` in this function.
+    pub nonlocals: Vec<&'a str>,
+    /// Names this function binds anywhere in its body (parameters,
+    /// assignments, loop and `with` targets, imports, nested defs), minus
+    /// the `global`/`nonlocal` ones: Python decides a name's scope per
+    /// function, so a use before the assignment is local too.
+    pub locals: HashSet<&'a str>,
 }
 
 impl FunctionFrame<'_> {
     pub fn declares_global(&self, name: &str) -> bool {
         self.globals.contains(&name)
+    }
+
+    pub fn declares_nonlocal(&self, name: &str) -> bool {
+        self.nonlocals.contains(&name)
+    }
+
+    /// True when `name` is a local variable of this function.
+    pub fn binds_locally(&self, name: &str) -> bool {
+        self.locals.contains(name)
+    }
+
+    /// The name of the first positional parameter: `self`, `cls`.
+    pub fn first_parameter(&self) -> Option<&str> {
+        let parameters = &self.def?.parameters;
+        parameters
+            .posonlyargs
+            .iter()
+            .chain(&parameters.args)
+            .next()
+            .map(|parameter| parameter.parameter.name.as_str())
     }
 
     /// The decorators of this function, empty for a lambda.
@@ -113,6 +140,164 @@ pub(crate) struct Semantic<'a> {
     /// Class name -> attribute -> lock kind, for `self._lock = Lock()` and
     /// class-level `_lock = Lock()`.
     pub(crate) class_locks: HashMap<&'a str, HashMap<String, LockKind>>,
+    /// Class name -> its class-level and instance attributes.
+    pub(crate) class_attributes: HashMap<&'a str, ClassAttributes<'a>>,
+}
+
+/// The attributes a class defines, found by the pre-pass.
+#[derive(Default, Debug)]
+pub struct ClassAttributes<'a> {
+    /// `x = value` in the class body: one object shared by every instance
+    /// (and every thread using any of them). First assignment wins.
+    pub class_level: HashMap<&'a str, &'a Expr>,
+    /// `self.x = value` in a method, first assignment wins.
+    pub instance: HashMap<&'a str, InstanceAttribute<'a>>,
+}
+
+/// One `self.x = value` attribute of a class.
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceAttribute<'a> {
+    pub value: &'a Expr,
+    /// The method that first assigns it: `__init__` for most.
+    pub method: &'a str,
+}
+
+impl<'a> ClassAttributes<'a> {
+    /// The value a class-level or instance attribute was first bound to.
+    pub fn value_of(&self, attribute: &str) -> Option<&'a Expr> {
+        self.class_level
+            .get(attribute)
+            .copied()
+            .or_else(|| self.instance.get(attribute).map(|attr| attr.value))
+    }
+}
+
+/// Collects the names a function body binds and declares, without entering
+/// nested functions, classes, lambdas or comprehensions (their own scopes).
+#[derive(Default)]
+pub(crate) struct FunctionBindings<'a> {
+    pub(crate) locals: HashSet<&'a str>,
+    pub(crate) globals: Vec<&'a str>,
+    pub(crate) nonlocals: Vec<&'a str>,
+}
+
+impl<'a> FunctionBindings<'a> {
+    pub(crate) fn of(parameters: Option<&'a ast::Parameters>, body: &'a [Stmt]) -> Self {
+        let mut bindings = FunctionBindings::default();
+        if let Some(parameters) = parameters {
+            for parameter in parameters.iter() {
+                bindings.locals.insert(parameter.name().as_str());
+            }
+        }
+        bindings.scan_body(body);
+        for name in bindings.globals.iter().chain(&bindings.nonlocals) {
+            bindings.locals.remove(name);
+        }
+        bindings
+    }
+
+    fn scan_body(&mut self, body: &'a [Stmt]) {
+        for stmt in body {
+            self.scan_stmt(stmt);
+        }
+    }
+
+    fn scan_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Global(global) => self.globals.extend(global.names.iter().map(|n| n.as_str())),
+            Stmt::Nonlocal(nonlocal) => self
+                .nonlocals
+                .extend(nonlocal.names.iter().map(|n| n.as_str())),
+            Stmt::FunctionDef(def) => {
+                self.locals.insert(def.name.as_str());
+            }
+            Stmt::ClassDef(class) => {
+                self.locals.insert(class.name.as_str());
+            }
+            Stmt::Import(ast::StmtImport { names, .. }) => {
+                for alias in names {
+                    let bound = match &alias.asname {
+                        Some(asname) => asname.as_str(),
+                        None => alias.name.split('.').next().unwrap_or_default(),
+                    };
+                    self.locals.insert(bound);
+                }
+            }
+            Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
+                for alias in names {
+                    self.locals
+                        .insert(alias.asname.as_ref().unwrap_or(&alias.name).as_str());
+                }
+            }
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    self.bind_target(target);
+                }
+            }
+            Stmt::AugAssign(assign) => self.bind_target(&assign.target),
+            Stmt::AnnAssign(assign) => self.bind_target(&assign.target),
+            Stmt::Delete(delete) => {
+                for target in &delete.targets {
+                    self.bind_target(target);
+                }
+            }
+            Stmt::For(for_stmt) => {
+                self.bind_target(&for_stmt.target);
+                self.scan_body(&for_stmt.body);
+                self.scan_body(&for_stmt.orelse);
+            }
+            Stmt::While(while_stmt) => {
+                self.scan_body(&while_stmt.body);
+                self.scan_body(&while_stmt.orelse);
+            }
+            Stmt::If(if_stmt) => {
+                self.scan_body(&if_stmt.body);
+                for clause in &if_stmt.elif_else_clauses {
+                    self.scan_body(&clause.body);
+                }
+            }
+            Stmt::With(with) => {
+                for item in &with.items {
+                    if let Some(vars) = &item.optional_vars {
+                        self.bind_target(vars);
+                    }
+                }
+                self.scan_body(&with.body);
+            }
+            Stmt::Try(try_stmt) => {
+                self.scan_body(&try_stmt.body);
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    if let Some(name) = &handler.name {
+                        self.locals.insert(name.as_str());
+                    }
+                    self.scan_body(&handler.body);
+                }
+                self.scan_body(&try_stmt.orelse);
+                self.scan_body(&try_stmt.finalbody);
+            }
+            Stmt::Match(match_stmt) => {
+                for case in &match_stmt.cases {
+                    self.scan_body(&case.body);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Binds the names of an assignment target: `x`, `a, (b, *c)`; not
+    /// `x.attr` or `x[k]`, which bind nothing.
+    fn bind_target(&mut self, target: &'a Expr) {
+        match target {
+            Expr::Name(name) => {
+                self.locals.insert(name.id.as_str());
+            }
+            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|elt| self.bind_target(elt)),
+            Expr::List(list) => list.elts.iter().for_each(|elt| self.bind_target(elt)),
+            Expr::Starred(starred) => self.bind_target(&starred.value),
+            _ => {}
+        }
+    }
 }
 
 impl<'a> Semantic<'a> {
@@ -197,34 +382,20 @@ impl<'a> Semantic<'a> {
 
     fn prescan_class(&mut self, class: &'a ast::StmtClassDef) {
         let mut locks = HashMap::new();
+        let mut attributes = ClassAttributes::default();
         for stmt in &class.body {
             match stmt {
                 Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
-                    if let Some(kind) = self.lock_constructor_kind(value) {
-                        for target in targets {
-                            if let Expr::Name(name) = target {
+                    let kind = self.lock_constructor_kind(value);
+                    for target in targets {
+                        if let Expr::Name(name) = target {
+                            if let Some(kind) = kind {
                                 locks.insert(name.id.to_string(), kind);
                             }
-                        }
-                    }
-                }
-                Stmt::FunctionDef(def) => self.prescan_self_locks(&def.body, &mut locks),
-                _ => {}
-            }
-        }
-        self.class_locks.insert(class.name.as_str(), locks);
-    }
-
-    /// Finds `self.x = threading.Lock()` anywhere in a method's statements.
-    fn prescan_self_locks(&self, body: &'a [Stmt], locks: &mut HashMap<String, LockKind>) {
-        for stmt in body {
-            match stmt {
-                Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
-                    if let Some(kind) = self.lock_constructor_kind(value) {
-                        for target in targets {
-                            if let Some(attr) = self_attribute(target) {
-                                locks.insert(attr.to_string(), kind);
-                            }
+                            attributes
+                                .class_level
+                                .entry(name.id.as_str())
+                                .or_insert(value);
                         }
                     }
                 }
@@ -233,29 +404,76 @@ impl<'a> Semantic<'a> {
                     value: Some(value),
                     ..
                 }) => {
-                    if let (Some(kind), Some(attr)) =
-                        (self.lock_constructor_kind(value), self_attribute(target))
-                    {
-                        locks.insert(attr.to_string(), kind);
+                    if let Expr::Name(name) = target.as_ref() {
+                        if let Some(kind) = self.lock_constructor_kind(value) {
+                            locks.insert(name.id.to_string(), kind);
+                        }
+                        attributes
+                            .class_level
+                            .entry(name.id.as_str())
+                            .or_insert(value);
                     }
                 }
+                Stmt::FunctionDef(def) => {
+                    let mut method = MethodPrescan {
+                        method: def.name.as_str(),
+                        locks: &mut locks,
+                        attributes: &mut attributes,
+                    };
+                    self.prescan_self_attributes(&def.body, &mut method);
+                }
+                _ => {}
+            }
+        }
+        self.class_locks.insert(class.name.as_str(), locks);
+        self.class_attributes.insert(class.name.as_str(), attributes);
+    }
+
+    /// Finds `self.x = value` (and so `self.x = threading.Lock()`) anywhere
+    /// in a method's statements, outside nested functions and classes.
+    fn prescan_self_attributes(&self, body: &'a [Stmt], method: &mut MethodPrescan<'a, '_>) {
+        for stmt in body {
+            match stmt {
+                Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                    for target in targets {
+                        method.record(self, target, value);
+                    }
+                }
+                Stmt::AnnAssign(ast::StmtAnnAssign {
+                    target,
+                    value: Some(value),
+                    ..
+                }) => method.record(self, target, value),
                 Stmt::If(ast::StmtIf {
                     body,
                     elif_else_clauses,
                     ..
                 }) => {
-                    self.prescan_self_locks(body, locks);
+                    self.prescan_self_attributes(body, method);
                     for clause in elif_else_clauses {
-                        self.prescan_self_locks(&clause.body, locks);
+                        self.prescan_self_attributes(&clause.body, method);
                     }
                 }
                 Stmt::Try(ast::StmtTry {
-                    body, finalbody, ..
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
                 }) => {
-                    self.prescan_self_locks(body, locks);
-                    self.prescan_self_locks(finalbody, locks);
+                    self.prescan_self_attributes(body, method);
+                    for handler in handlers {
+                        let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                        self.prescan_self_attributes(&handler.body, method);
+                    }
+                    self.prescan_self_attributes(orelse, method);
+                    self.prescan_self_attributes(finalbody, method);
                 }
-                Stmt::With(ast::StmtWith { body, .. }) => self.prescan_self_locks(body, locks),
+                Stmt::With(ast::StmtWith { body, .. })
+                | Stmt::For(ast::StmtFor { body, .. })
+                | Stmt::While(ast::StmtWhile { body, .. }) => {
+                    self.prescan_self_attributes(body, method);
+                }
                 _ => {}
             }
         }
@@ -407,6 +625,31 @@ impl<'a> Semantic<'a> {
             _ => None,
         };
         known.or_else(|| looks_like_lock(expr).then_some(LockKind::Unknown))
+    }
+}
+
+/// What the class pre-pass collects while reading one method.
+struct MethodPrescan<'a, 'p> {
+    method: &'a str,
+    locks: &'p mut HashMap<String, LockKind>,
+    attributes: &'p mut ClassAttributes<'a>,
+}
+
+impl<'a> MethodPrescan<'a, '_> {
+    fn record(&mut self, semantic: &Semantic<'a>, target: &'a Expr, value: &'a Expr) {
+        let Some(attr) = self_attribute(target) else {
+            return;
+        };
+        if let Some(kind) = semantic.lock_constructor_kind(value) {
+            self.locks.insert(attr.to_string(), kind);
+        }
+        self.attributes
+            .instance
+            .entry(attr)
+            .or_insert(InstanceAttribute {
+                value,
+                method: self.method,
+            });
     }
 }
 

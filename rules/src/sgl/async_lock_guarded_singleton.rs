@@ -1,0 +1,106 @@
+use ruff_python_ast::Stmt;
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::declare_rule;
+use crate::python::{LockKind, PyContext, PythonRule};
+use crate::sgl::LazyInitTracker;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a lazily created singleton whose store is guarded only by an
+    /// `asyncio.Lock` (or another async lock): the double-checked form of
+    /// SGL001 written for coroutines.
+    ///
+    /// ## Why is this bad?
+    /// An `asyncio.Lock` orders coroutines of one event loop. It does
+    /// nothing against threads: code run from `asyncio.to_thread`, a second
+    /// event loop in another thread, or any thread under free-threaded
+    /// Python still races on the check and builds a second instance. The
+    /// lock is also bound to the loop that first used it, so a singleton
+    /// shared between loops fails outright.
+    ///
+    /// ## Example
+    /// ```python
+    /// _pool = None
+    /// _pool_lock = asyncio.Lock()
+    ///
+    /// async def get_pool():
+    ///     global _pool
+    ///     if _pool is None:
+    ///         async with _pool_lock:
+    ///             if _pool is None:
+    ///                 _pool = await create_pool(DSN)
+    ///     return _pool
+    /// ```
+    ///
+    /// ## Use instead
+    /// Guard the store with a `threading.Lock`, which orders threads and
+    /// coroutines alike (never `await` while holding it):
+    /// ```python
+    /// _pool = None
+    /// _pool_lock = threading.Lock()
+    ///
+    /// def get_pool():
+    ///     global _pool
+    ///     if _pool is None:
+    ///         with _pool_lock:
+    ///             if _pool is None:
+    ///                 _pool = Pool(DSN)
+    ///     return _pool
+    /// ```
+    /// or create the object once at startup (e.g. in the application's
+    /// lifespan handler) and pass it around.
+    ///
+    /// ## Known limitations
+    /// A lock is async when it is created by `asyncio.Lock()` (or
+    /// `Semaphore`, `Condition`) in this file, or is entered with `async
+    /// with` and its constructor is not visible. When the program provably
+    /// runs one event loop in one thread the finding is a portability
+    /// warning rather than a live bug.
+    pub static ASYNC_LOCK_GUARDED_SINGLETON = {
+        code: "SGL002",
+        name: "async-lock-guarded-singleton",
+        summary: "lazy singleton guarded only by an asyncio lock",
+        languages: [Python],
+        severity: Warning,
+        tags: ["concurrency", "singleton", "async"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &ASYNC_LOCK_GUARDED_SINGLETON,
+    python: Some(|| Box::<AsyncLockGuardedSingleton>::default()),
+    rust: None,
+};
+
+#[derive(Default)]
+struct AsyncLockGuardedSingleton {
+    tracker: LazyInitTracker,
+}
+
+impl PythonRule for AsyncLockGuardedSingleton {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        let Some(store) = self.tracker.on_stmt(cx, stmt) else {
+            return;
+        };
+        let held = cx.held_locks();
+        if held.is_empty() || held.iter().any(|lock| lock.kind != LockKind::Async) {
+            return;
+        }
+        let lock = &held[held.len() - 1];
+        out.push(
+            Diagnostic::new(
+                &ASYNC_LOCK_GUARDED_SINGLETON,
+                store.stmt,
+                format!(
+                    "`{}` is lazily initialised under `{}`, an asyncio lock that does not exclude other threads or event loops",
+                    store.target, lock.key
+                ),
+            )
+            .with_help(
+                "guard the double-checked store with a `threading.Lock` (`with _lock: if _x is None: _x = X()`), or create the object once at startup",
+            )
+            .with_related(lock.span, "the asyncio lock acquired here"),
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! SGL: singletons built lazily without synchronisation.
+//!
+//! The check-then-act shape (`if _x is None: _x = X()`, `if X.is_none() {
+//! X = Some(..) }`) is recognised here once and shared: SGL001 and SGL002
+//! differ only in which locks are held at the store, and SHR001/SHR002 leave
+//! these stores to the SGL rules so that one statement gets one finding.
+
+pub mod async_lock_guarded_singleton;
+pub mod unsynchronized_lazy_singleton;
+
+use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::api::Span;
+use crate::python::PyContext;
+use crate::rust::{span_of, RsContext};
+
+/// A store that completes a lazy initialisation: the assignment inside
+/// `if <target is unset>:` that sets the target.
+pub(crate) struct LazyStore<'s> {
+    /// What is initialised, as written: `_client`, `cls._instance`.
+    pub(crate) target: String,
+    /// The assignment statement (the primary location of SGL001/SGL002).
+    pub(crate) stmt: &'s Stmt,
+    /// The `if` test that found the target unset.
+    pub(crate) check: TextRange,
+}
+
+/// An `if <target is unset>:` whose body is being walked.
+struct OpenCheck {
+    target: String,
+    body: TextRange,
+    test: TextRange,
+    /// Start of the function the check is in: a store in a nested function
+    /// does not complete it.
+    function: Option<TextSize>,
+}
+
+/// Follows `if` statements that test a singleton slot for "unset" and
+/// recognises the store in their body. Fed every statement in walk order.
+#[derive(Default)]
+pub(crate) struct LazyInitTracker {
+    open: Vec<OpenCheck>,
+}
+
+impl LazyInitTracker {
+    pub(crate) fn on_stmt<'s>(
+        &mut self,
+        cx: &PyContext<'_>,
+        stmt: &'s Stmt,
+    ) -> Option<LazyStore<'s>> {
+        let start = stmt.start();
+        self.open.retain(|check| check.body.contains(start));
+        let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
+        if function.is_none() || caller_holds_lock_by_convention(cx) || is_cached_factory(cx) {
+            return None;
+        }
+        if let Stmt::If(if_stmt) = stmt {
+            if let (Some(target), Some(first), Some(last)) = (
+                unset_target(cx, &if_stmt.test),
+                if_stmt.body.first(),
+                if_stmt.body.last(),
+            ) {
+                self.open.push(OpenCheck {
+                    target,
+                    body: TextRange::new(first.start(), last.end()),
+                    test: if_stmt.test.range(),
+                    function,
+                });
+            }
+            return None;
+        }
+        let (target, value) = stored_target(cx, stmt)?;
+        let builds = if target.ends_with(']') {
+            is_instance_construction(cx, value)
+        } else {
+            is_constructed(value)
+        };
+        if !builds {
+            return None;
+        }
+        let check = self
+            .open
+            .iter()
+            .rev()
+            .find(|check| check.target == target && check.function == function)?;
+        Some(LazyStore {
+            target,
+            stmt,
+            check: check.test,
+        })
+    }
+}
+
+/// The slot an `if` test finds unset: `_x is None`, `not _x`, `_x is None
+/// or stale(_x)`, `getattr(cls, "_inst", None) is None`, `not hasattr(cls,
+/// "_inst")`, `"k" not in _registry`.
+fn unset_target(cx: &PyContext<'_>, test: &Expr) -> Option<String> {
+    match test {
+        Expr::BoolOp(bool_op) => bool_op
+            .values
+            .iter()
+            .find_map(|value| unset_target(cx, value)),
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+            if let Some(target) = hasattr_target(cx, &unary.operand, "hasattr") {
+                return Some(target);
+            }
+            slot_key(cx, &unary.operand)
+        }
+        Expr::Compare(compare) if compare.ops.len() == 1 => {
+            let right = &compare.comparators[0];
+            match compare.ops[0] {
+                CmpOp::Is | CmpOp::Eq if right.is_none_literal_expr() => {
+                    hasattr_target(cx, &compare.left, "getattr")
+                        .or_else(|| slot_key(cx, &compare.left))
+                }
+                CmpOp::NotIn => registry_key(cx, right, &compare.left),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `cls._inst` for `hasattr(cls, "_inst")` / `getattr(cls, "_inst", None)`.
+fn hasattr_target(cx: &PyContext<'_>, expr: &Expr, builtin: &str) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    if cx.resolve(&call.func)? != format!("builtins.{builtin}") {
+        return None;
+    }
+    let (owner, Some(Expr::StringLiteral(attr))) = (
+        call.arguments.args.first()?,
+        call.arguments.args.get(1),
+    ) else {
+        return None;
+    };
+    is_class_owner(cx, owner).then(|| format!("{}.{}", cx.text(owner), attr.value.to_str()))
+}
+
+/// The key of a singleton slot: a name declared `global` in this function,
+/// or an attribute of the class (`cls._instance` in a classmethod or
+/// `__new__`, `Config._instance` inside class `Config`).
+fn slot_key(cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => cx
+            .function()
+            .is_some_and(|frame| frame.declares_global(name.id.as_str()))
+            .then(|| name.id.to_string()),
+        Expr::Attribute(attribute) if is_class_owner(cx, &attribute.value) => {
+            Some(cx.text(expr).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// `_registry[k]` for `k not in _registry` on a module-level registry.
+fn registry_key(cx: &PyContext<'_>, registry: &Expr, key: &Expr) -> Option<String> {
+    let Expr::Name(name) = registry else {
+        return None;
+    };
+    cx.refers_to_module_global(name.id.as_str())
+        .then(|| format!("{}[{}]", name.id, cx.text(key)))
+}
+
+/// True for the class object inside its own methods: `cls` (first
+/// parameter of a classmethod or `__new__`) or the enclosing class's name.
+fn is_class_owner(cx: &PyContext<'_>, owner: &Expr) -> bool {
+    let Expr::Name(owner) = owner else {
+        return false;
+    };
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    let owner = owner.id.as_str();
+    let is_cls = frame.first_parameter() == Some(owner)
+        && (frame.name == "__new__"
+            || frame
+                .decorators()
+                .iter()
+                .any(|decorator| cx.resolve(&decorator.expression).as_deref() == Some("builtins.classmethod")));
+    is_cls || cx.class().is_some_and(|class| class.name.as_str() == owner)
+}
+
+/// The slot a statement stores into and the value stored: `_x = X()`,
+/// `cls._inst = super().__new__(cls)`, `_registry[k] = X()`,
+/// `setattr(cls, "_inst", X())`.
+fn stored_target<'s>(cx: &PyContext<'_>, stmt: &'s Stmt) -> Option<(String, &'s Expr)> {
+    match stmt {
+        Stmt::Assign(assign) => assign
+            .targets
+            .iter()
+            .find_map(|target| store_key(cx, target))
+            .map(|key| (key, assign.value.as_ref())),
+        Stmt::AnnAssign(ast::StmtAnnAssign {
+            target,
+            value: Some(value),
+            ..
+        }) => store_key(cx, target).map(|key| (key, value.as_ref())),
+        Stmt::Expr(ast::StmtExpr { value, .. }) => {
+            let Expr::Call(call) = value.as_ref() else {
+                return None;
+            };
+            let [owner, Expr::StringLiteral(attr), stored] = &*call.arguments.args else {
+                return None;
+            };
+            (cx.resolve(&call.func)? == "builtins.setattr" && is_class_owner(cx, owner))
+                .then(|| (format!("{}.{}", cx.text(owner), attr.value.to_str()), stored))
+        }
+        _ => None,
+    }
+}
+
+fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
+    match target {
+        Expr::Subscript(subscript) => registry_key(cx, &subscript.value, &subscript.slice),
+        other => slot_key(cx, other),
+    }
+}
+
+/// True when the stored value builds something: a call (possibly awaited).
+/// Storing a literal or another name is bookkeeping, not a construction.
+fn is_constructed(value: &Expr) -> bool {
+    match value {
+        Expr::Call(_) => true,
+        Expr::Await(await_expr) => matches!(await_expr.value.as_ref(), Expr::Call(_)),
+        _ => false,
+    }
+}
+
+/// True when `value` creates an object with its own identity: a class
+/// instantiation (`Client(..)`, `cls()`, `pkg.Pool(..)`,
+/// `super().__new__(cls)`). A registry holding such objects is a registry of
+/// singletons; one holding computed values (`compute(key)`) is a cache.
+pub(crate) fn is_instance_construction(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    let last = match call.func.as_ref() {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return false,
+    };
+    last == "cls"
+        || last == "__new__"
+        || (last.starts_with(|c: char| c.is_ascii_uppercase())
+            && !cx.resolve(&call.func).is_some_and(|name| {
+                name.starts_with("builtins.") && last.ends_with("Error")
+            }))
+}
+
+/// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
+/// convention the caller holds the lock.
+pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
+    cx.function().is_some_and(|frame| {
+        frame.name.ends_with("_locked") || frame.name.starts_with("_unlocked")
+    })
+}
+
+/// `@functools.cache` / `@lru_cache` factories run their body once per
+/// key under the cache's own bookkeeping: not what SGL is about.
+fn is_cached_factory(cx: &PyContext<'_>) -> bool {
+    cx.functions().iter().any(|frame| {
+        frame.decorators().iter().any(|decorator| {
+            let expr = match &decorator.expression {
+                Expr::Call(call) => call.func.as_ref(),
+                other => other,
+            };
+            matches!(
+                cx.resolve(expr).as_deref(),
+                Some("functools.cache" | "functools.lru_cache" | "functools.cached_property")
+            )
+        })
+    })
+}
+
+/// What the Rust rules share about `static mut` items: where a store is a
+/// lazy initialisation (`if X.is_none() { X = Some(..) }`) and where it runs
+/// inside `Once::call_once`, which synchronises it.
+#[derive(Default)]
+pub(crate) struct StaticMutRegions {
+    /// `(static, then-branch)` of each `if X.is_none()` / `X.is_null()`.
+    unset_checks: Vec<(String, Span)>,
+    /// Closures passed to `call_once` / `call_once_force`.
+    once_closures: Vec<Span>,
+}
+
+impl StaticMutRegions {
+    /// Fed every expression in walk order (pre-order).
+    pub(crate) fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr) {
+        match expr {
+            syn::Expr::If(if_expr) => {
+                if let Some(name) = rust_unset_static(cx, &if_expr.cond) {
+                    self.unset_checks
+                        .push((name, span_of(&if_expr.then_branch)));
+                }
+            }
+            syn::Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
+                    "call_once" | "call_once_force"
+                ) =>
+            {
+                self.once_closures
+                    .extend(call.args.iter().map(|arg| span_of(arg)));
+            }
+            _ => {}
+        }
+    }
+
+    /// True when a store to `name` at `span` completes an `if name.is_none()`.
+    pub(crate) fn is_lazy_init(&self, name: &str, span: Span) -> bool {
+        self.unset_checks
+            .iter()
+            .any(|(checked, body)| checked == name && contains(*body, span))
+    }
+
+    /// True when `span` is inside a closure run by `Once::call_once`.
+    pub(crate) fn in_once(&self, span: Span) -> bool {
+        self.once_closures
+            .iter()
+            .any(|closure| contains(*closure, span))
+    }
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// The `static mut` an `if` condition finds unset: `X.is_none()`,
+/// `X.is_null()`, `X == None`, `X.is_none() || ..`.
+fn rust_unset_static(cx: &RsContext<'_>, cond: &syn::Expr) -> Option<String> {
+    match cond {
+        syn::Expr::MethodCall(call)
+            if matches!(call.method.to_string().as_str(), "is_none" | "is_null") =>
+        {
+            static_mut_root(cx, &call.receiver)
+        }
+        syn::Expr::Binary(binary) => match binary.op {
+            syn::BinOp::Eq(_) if is_none_path(&binary.right) => static_mut_root(cx, &binary.left),
+            syn::BinOp::Or(_) | syn::BinOp::And(_) => rust_unset_static(cx, &binary.left)
+                .or_else(|| rust_unset_static(cx, &binary.right)),
+            _ => None,
+        },
+        syn::Expr::Paren(paren) => rust_unset_static(cx, &paren.expr),
+        syn::Expr::Unsafe(block) => match block.block.stmts.as_slice() {
+            [syn::Stmt::Expr(inner, None)] => rust_unset_static(cx, inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_none_path(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Path(path) if path.path.is_ident("None"))
+}
+
+/// The `static mut` an place expression is rooted at: `X`, `X.field`,
+/// `X[i]`, `*X`, `(X)`, `crate::X`.
+pub(crate) fn static_mut_root(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            let last = segments.last()?.ident.to_string();
+            let prefix_is_local = segments
+                .iter()
+                .take(segments.len() - 1)
+                .all(|segment| matches!(segment.ident.to_string().as_str(), "crate" | "self" | "super"));
+            (prefix_is_local && cx.is_static_mut(&last)).then_some(last)
+        }
+        syn::Expr::Field(field) => static_mut_root(cx, &field.base),
+        syn::Expr::Index(index) => static_mut_root(cx, &index.expr),
+        syn::Expr::Paren(paren) => static_mut_root(cx, &paren.expr),
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+            static_mut_root(cx, &unary.expr)
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,158 @@
+use ruff_python_ast::Stmt;
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{span_of, RsContext, RustRule};
+use crate::sgl::{static_mut_root, LazyInitTracker, StaticMutRegions};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a lazily created singleton whose check and store run with no
+    /// lock held: `global _x` then `if _x is None: _x = X()` (also `if not
+    /// _x`, `cls._instance is None` in a classmethod or `__new__`,
+    /// `getattr(cls, "_inst", None)`, `not hasattr(..)`, `if "k" not in
+    /// _registry: _registry["k"] = X()`); in Rust a `static mut` set behind
+    /// `if X.is_none()` / `X.is_null()`.
+    ///
+    /// ## Why is this bad?
+    /// Two threads can both see the slot empty and both build an instance.
+    /// Each then works with its own "singleton": two connection pools, two
+    /// caches that disagree, a registration that is lost. Under the GIL the
+    /// window is small but real (the constructor releases it); under
+    /// free-threaded Python and in Rust it is an ordinary data race, and in
+    /// Rust undefined behaviour.
+    ///
+    /// ## Example
+    /// ```python
+    /// _client = None
+    ///
+    /// def get_client():
+    ///     global _client
+    ///     if _client is None:
+    ///         _client = HttpClient(pool_size=10)
+    ///     return _client
+    /// ```
+    /// ```rust
+    /// static mut CONFIG: Option<Config> = None;
+    ///
+    /// fn config() -> &'static Config {
+    ///     unsafe {
+    ///         if CONFIG.is_none() {
+    ///             CONFIG = Some(Config::load());
+    ///         }
+    ///         CONFIG.as_ref().unwrap()
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// _client = None
+    /// _client_lock = threading.Lock()
+    ///
+    /// def get_client():
+    ///     global _client
+    ///     if _client is None:
+    ///         with _client_lock:
+    ///             if _client is None:
+    ///                 _client = HttpClient(pool_size=10)
+    ///     return _client
+    /// ```
+    /// or build it eagerly at module level (`_client = HttpClient(..)`).
+    /// ```rust
+    /// static CONFIG: OnceLock<Config> = OnceLock::new();
+    ///
+    /// fn config() -> &'static Config {
+    ///     CONFIG.get_or_init(Config::load)
+    /// }
+    /// ```
+    /// or `LazyLock`, or `#[derive(harden::Singleton)]` on the type.
+    ///
+    /// ## Known limitations
+    /// Only stores that build a value (a call) directly inside the `if` are
+    /// flagged; the early-return form (`if _x is not None: return _x`) and
+    /// a lock held by every caller are not seen. Functions named
+    /// `*_locked` / `_unlocked*` are trusted to run under their caller's lock.
+    /// `@functools.cache` factories, module-level construction and Rust
+    /// `OnceLock`, `LazyLock`, `once_cell`, `lazy_static!`, `thread_local!`
+    /// and stores inside `Once::call_once` are not flagged.
+    pub static UNSYNCHRONIZED_LAZY_SINGLETON = {
+        code: "SGL001",
+        name: "unsynchronized-lazy-singleton",
+        summary: "lazy singleton initialised without a lock",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "singleton"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &UNSYNCHRONIZED_LAZY_SINGLETON,
+    python: Some(|| Box::<PyUnsynchronizedLazySingleton>::default()),
+    rust: Some(|| Box::<RsUnsynchronizedLazySingleton>::default()),
+};
+
+#[derive(Default)]
+struct PyUnsynchronizedLazySingleton {
+    tracker: LazyInitTracker,
+}
+
+impl PythonRule for PyUnsynchronizedLazySingleton {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        let Some(store) = self.tracker.on_stmt(cx, stmt) else {
+            return;
+        };
+        // Any lock held: SGL002 judges async-only locks, a thread lock is fine.
+        if !cx.held_locks().is_empty() {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                &UNSYNCHRONIZED_LAZY_SINGLETON,
+                store.stmt,
+                format!(
+                    "`{}` is lazily initialised without a lock: two threads can both see it unset and each build an instance",
+                    store.target
+                ),
+            )
+            .with_help(
+                "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
+            )
+            .with_related(store.check, "the unsynchronised check"),
+        );
+    }
+}
+
+#[derive(Default)]
+struct RsUnsynchronizedLazySingleton {
+    regions: StaticMutRegions,
+}
+
+impl RustRule for RsUnsynchronizedLazySingleton {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        self.regions.on_expr(cx, expr);
+        let syn::Expr::Assign(assign) = expr else {
+            return;
+        };
+        let Some(name) = static_mut_root(cx, &assign.left) else {
+            return;
+        };
+        let span = span_of(expr);
+        if !self.regions.is_lazy_init(&name, span) || self.regions.in_once(span) {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                &UNSYNCHRONIZED_LAZY_SINGLETON,
+                span,
+                format!(
+                    "`static mut {name}` is lazily initialised without synchronisation: two threads can both see it unset and race on the store"
+                ),
+            )
+            .with_help(
+                "use `static X: std::sync::OnceLock<T>` with `get_or_init` (or `LazyLock`), or `#[derive(harden::Singleton)]`",
+            ),
+        );
+    }
+}

@@ -1,0 +1,238 @@
+use std::collections::{HashMap, HashSet};
+
+use ruff_python_ast::{Expr, Stmt};
+use ruff_text_size::Ranged;
+
+use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{GuardKind, RsContext, RustRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags two functions of the same class, `impl` or module that take
+    /// the same two locks in opposite nesting order: one holds `a` and then
+    /// acquires `b`, the other holds `b` and then acquires `a`. Python
+    /// `with` nesting (including `with a, b:`) and `acquire()`; Rust
+    /// `.lock()`, `.read()`, `.write()` while another guard is alive.
+    ///
+    /// ## Why is this bad?
+    /// If the two functions run at the same time, each can take its first
+    /// lock and wait forever for the other's: a deadlock that shows up only
+    /// under load, freezes the worker, and leaves no error behind.
+    ///
+    /// ## Example
+    /// ```python
+    /// class Bank:
+    ///     def transfer(self, amount):
+    ///         with self._accounts_lock:
+    ///             with self._audit_lock:
+    ///                 ...
+    ///
+    ///     def report(self):
+    ///         with self._audit_lock:
+    ///             with self._accounts_lock:
+    ///                 ...
+    /// ```
+    ///
+    /// ## Use instead
+    /// Pick one acquisition order and use it everywhere (document it next
+    /// to the locks), or merge the two locks into one. In Rust,
+    /// `#[harden::guarded]` checks a declared order at compile time.
+    ///
+    /// ## Known limitations
+    /// Locks are identified by their text (`self._a`, `STATE`) within one
+    /// class, `impl` or module; orders formed through calls into other
+    /// functions, or across files, are not seen. Re-entering the same lock
+    /// is not an inversion; two shared `read()` guards are not reported,
+    /// nor is a non-blocking inner acquisition (`try_lock`,
+    /// `acquire(blocking=False)`).
+    pub static LOCK_ORDER_INVERSION = {
+        code: "SHR004",
+        name: "lock-order-inversion",
+        summary: "two locks acquired in opposite orders",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "deadlock"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &LOCK_ORDER_INVERSION,
+    python: Some(|| Box::<LockOrderInversion>::default()),
+    rust: Some(|| Box::<LockOrderInversion>::default()),
+};
+
+/// One acquisition of `inner` while `outer` is held.
+struct Nesting {
+    /// The class or `impl` the function belongs to; empty for the module.
+    group: String,
+    /// The function, by name and position (two functions may share a name).
+    function: (String, u32),
+    outer: String,
+    outer_span: Span,
+    inner: String,
+    inner_span: Span,
+    /// Both acquisitions are shared `read()` guards.
+    shared: bool,
+}
+
+#[derive(Default)]
+struct LockOrderInversion {
+    nestings: Vec<Nesting>,
+}
+
+impl LockOrderInversion {
+    /// Reports, at the later nesting, every pair of functions that take
+    /// two locks in opposite orders; one finding per lock pair and group.
+    fn report(&self, out: &mut Vec<Diagnostic>) {
+        let mut first: HashMap<(&str, &str, &str), &Nesting> = HashMap::new();
+        let mut reported: HashSet<(&str, &str, &str)> = HashSet::new();
+        for nesting in &self.nestings {
+            let reversed = (
+                nesting.group.as_str(),
+                nesting.inner.as_str(),
+                nesting.outer.as_str(),
+            );
+            if let Some(earlier) = first.get(&reversed) {
+                let pair = if nesting.outer < nesting.inner {
+                    (nesting.group.as_str(), nesting.outer.as_str(), nesting.inner.as_str())
+                } else {
+                    reversed
+                };
+                if earlier.function != nesting.function
+                    && !(earlier.shared && nesting.shared)
+                    && reported.insert(pair)
+                {
+                    out.push(
+                        Diagnostic::new(
+                            &LOCK_ORDER_INVERSION,
+                            nesting.inner_span,
+                            format!(
+                                "`{}` is acquired while holding `{}`, but `{}` acquires them in the opposite order: deadlock risk",
+                                nesting.inner, nesting.outer, earlier.function.0
+                            ),
+                        )
+                        .with_help(format!(
+                            "acquire `{}` and `{}` in one order everywhere, or merge them into one lock",
+                            earlier.outer, earlier.inner
+                        ))
+                        .with_related(nesting.outer_span, format!("`{}` held from here", nesting.outer))
+                        .with_related(earlier.outer_span, format!("`{}` first takes `{}` here", earlier.function.0, earlier.outer))
+                        .with_related(earlier.inner_span, format!("and then `{}` here", earlier.inner)),
+                    );
+                }
+            }
+            first
+                .entry((
+                    nesting.group.as_str(),
+                    nesting.outer.as_str(),
+                    nesting.inner.as_str(),
+                ))
+                .or_insert(nesting);
+        }
+    }
+}
+
+impl LockOrderInversion {
+    fn record_python(&mut self, cx: &PyContext<'_>, inner: &Expr, span: Span, outers: &[(String, Span)]) {
+        let Some(def) = cx.function().and_then(|frame| frame.def) else {
+            return;
+        };
+        let inner_key = cx.text(inner).to_string();
+        let group = cx.class().map(|class| class.name.to_string()).unwrap_or_default();
+        for (outer, outer_span) in outers {
+            if *outer == inner_key {
+                continue;
+            }
+            self.nestings.push(Nesting {
+                group: group.clone(),
+                function: (def.name.to_string(), def.start().to_u32()),
+                outer: outer.clone(),
+                outer_span: *outer_span,
+                inner: inner_key.clone(),
+                inner_span: span,
+                shared: false,
+            });
+        }
+    }
+}
+
+impl PythonRule for LockOrderInversion {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        let Stmt::With(with) = stmt else { return };
+        let mut outers: Vec<(String, Span)> = cx
+            .held_locks()
+            .iter()
+            .map(|lock| (lock.key.clone(), lock.span))
+            .collect();
+        for item in &with.items {
+            let lock = &item.context_expr;
+            if cx.lock_kind(lock).is_none() {
+                continue;
+            }
+            self.record_python(cx, lock, lock.into(), &outers);
+            outers.push((cx.text(lock).to_string(), lock.into()));
+        }
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Attribute(method) = call.func.as_ref() else {
+            return;
+        };
+        // `acquire(False)` / `acquire(timeout=..)` gives up instead of waiting.
+        if method.attr.as_str() != "acquire"
+            || !call.arguments.is_empty()
+            || cx.lock_kind(&method.value).is_none()
+        {
+            return;
+        }
+        let outers: Vec<(String, Span)> = cx
+            .held_locks()
+            .iter()
+            .map(|lock| (lock.key.clone(), lock.span))
+            .collect();
+        self.record_python(cx, &method.value, expr.into(), &outers);
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.report(out);
+    }
+}
+
+impl RustRule for LockOrderInversion {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
+        // Only the acquiring call itself, not the `.unwrap()` around it.
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if !call.args.is_empty()
+            || !matches!(call.method.to_string().as_str(), "lock" | "read" | "write")
+        {
+            return;
+        }
+        let (Some(inner), Some(function)) = (cx.guard_of(expr), cx.function()) else {
+            return;
+        };
+        let group = cx.impl_type().unwrap_or_default().to_string();
+        for outer in cx.guards() {
+            if outer.lock == inner.lock {
+                continue;
+            }
+            self.nestings.push(Nesting {
+                group: group.clone(),
+                function: (function.name.clone(), function.span.start),
+                outer: outer.lock.clone(),
+                outer_span: outer.span,
+                inner: inner.lock.clone(),
+                inner_span: inner.span,
+                shared: outer.kind == GuardKind::Read && inner.kind == GuardKind::Read,
+            });
+        }
+    }
+
+    fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.report(out);
+    }
+}

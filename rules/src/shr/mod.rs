@@ -1,0 +1,96 @@
+//! SHR: shared mutable state touched without the lock that guards it.
+//!
+//! What "shared" means is decided here once for the Python rules: module
+//! globals, class-level attributes, and attributes of objects whose class
+//! owns a thread lock (its author expects several threads to use it).
+
+pub mod check_then_act_on_shared_container;
+pub mod inconsistently_locked_attribute;
+pub mod lock_order_inversion;
+pub mod unlocked_global_mutation;
+
+use ruff_python_ast::Expr;
+
+use crate::python::{LockKind, PyContext};
+
+/// How a container expression is shared between threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sharing {
+    /// A module global: `_cache` without a local binding.
+    ModuleGlobal,
+    /// A class-level attribute: `cls._registry`, `Config._registry`.
+    ClassAttribute,
+    /// `self.x` of a class that owns a thread lock.
+    LockedInstance,
+}
+
+/// Calls that build a mutable container.
+const CONTAINER_CONSTRUCTORS: &[&str] = &[
+    "builtins.dict",
+    "builtins.list",
+    "builtins.set",
+    "collections.defaultdict",
+    "collections.OrderedDict",
+    "collections.Counter",
+    "collections.deque",
+    "weakref.WeakValueDictionary",
+    "weakref.WeakKeyDictionary",
+    "weakref.WeakSet",
+];
+
+/// True when `value` evidently builds a mutable container.
+pub(crate) fn is_container(cx: &PyContext<'_>, value: &Expr) -> bool {
+    match value {
+        Expr::Dict(_) | Expr::List(_) | Expr::Set(_) | Expr::DictComp(_) | Expr::ListComp(_) => {
+            true
+        }
+        Expr::SetComp(_) => true,
+        Expr::Call(call) => cx
+            .resolve(&call.func)
+            .is_some_and(|name| CONTAINER_CONSTRUCTORS.contains(&name.as_str())),
+        _ => false,
+    }
+}
+
+/// How `expr` (a container being checked or written) is shared, if it is.
+pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Sharing> {
+    cx.function()?;
+    match expr {
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            (cx.refers_to_module_global(id)
+                && cx.module_value(id).is_some_and(|value| is_container(cx, value)))
+            .then_some(Sharing::ModuleGlobal)
+        }
+        Expr::Attribute(attribute) => {
+            let Expr::Name(owner) = attribute.value.as_ref() else {
+                return None;
+            };
+            let class = cx.class()?;
+            let attributes = cx.class_attributes(class.name.as_str())?;
+            let attr = attribute.attr.as_str();
+            let owner = owner.id.as_str();
+            let is_class_object = owner == "cls" || owner == class.name.as_str();
+            if is_class_object {
+                let value = attributes.class_level.get(attr)?;
+                return is_container(cx, value).then_some(Sharing::ClassAttribute);
+            }
+            if owner != "self" {
+                return None;
+            }
+            if let Some(value) = attributes.class_level.get(attr) {
+                if is_container(cx, value) && !attributes.instance.contains_key(attr) {
+                    return Some(Sharing::ClassAttribute);
+                }
+            }
+            owns_thread_lock(cx, class.name.as_str()).then_some(Sharing::LockedInstance)
+        }
+        _ => None,
+    }
+}
+
+/// True when a class of this module creates a `threading` lock for itself.
+pub(crate) fn owns_thread_lock(cx: &PyContext<'_>, class: &str) -> bool {
+    cx.class_locks(class)
+        .any(|(_, kind)| kind == LockKind::Threading)
+}

@@ -1,0 +1,252 @@
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{span_of, RsContext, RustRule};
+use crate::sgl::{caller_holds_lock_by_convention, static_mut_root, StaticMutRegions};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a read-modify-write of module-global state with no thread lock
+    /// held: `global g` then `g += 1`, `g = g + x`, `g = g | flags`;
+    /// `counts[key] += 1` or `stats.hits += 1` on a module-level object. In
+    /// Rust, any write to a `static mut` (assignment, `+=`, a `&mut` borrow,
+    /// a mutating method call) other than SGL001's lazy initialisation.
+    ///
+    /// ## Why is this bad?
+    /// The read and the write are separate steps. Two threads that
+    /// interleave between them lose an update: counters undercount, flags
+    /// set by one thread are cleared by another. The GIL does not make `+=`
+    /// atomic, and free-threaded Python drops even the GIL. In Rust a
+    /// concurrent write to a `static mut` is undefined behaviour.
+    ///
+    /// ## Example
+    /// ```python
+    /// _requests_served = 0
+    ///
+    /// def handle(request):
+    ///     global _requests_served
+    ///     _requests_served += 1
+    /// ```
+    /// ```rust
+    /// static mut REQUESTS: u64 = 0;
+    ///
+    /// fn handle() {
+    ///     unsafe { REQUESTS += 1 };
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// _requests_served = 0
+    /// _stats_lock = threading.Lock()
+    ///
+    /// def handle(request):
+    ///     global _requests_served
+    ///     with _stats_lock:
+    ///         _requests_served += 1
+    /// ```
+    /// or `itertools.count()` for ids.
+    /// ```rust
+    /// static REQUESTS: AtomicU64 = AtomicU64::new(0);
+    ///
+    /// fn handle() {
+    ///     REQUESTS.fetch_add(1, Ordering::Relaxed);
+    /// }
+    /// ```
+    /// or a `Mutex` in a `static` / `LazyLock`.
+    ///
+    /// ## Known limitations
+    /// A lock held by every caller is not seen; functions named `*_locked`
+    /// / `_unlocked*` are trusted to run under it. Plain rebinding (`global
+    /// g; g = compute()`) is not a read-modify-write and is not flagged.
+    /// Module-level code runs once at import and is not flagged. Rust writes
+    /// inside `Once::call_once` are synchronised and not flagged.
+    pub static UNLOCKED_GLOBAL_MUTATION = {
+        code: "SHR001",
+        name: "unlocked-global-mutation",
+        summary: "read-modify-write of global state outside a lock",
+        languages: [Python, Rust],
+        severity: Error,
+        tags: ["concurrency", "shared-state"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &UNLOCKED_GLOBAL_MUTATION,
+    python: Some(|| Box::new(PyUnlockedGlobalMutation)),
+    rust: Some(|| Box::<RsUnlockedGlobalMutation>::default()),
+};
+
+struct PyUnlockedGlobalMutation;
+
+impl PythonRule for PyUnlockedGlobalMutation {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        if cx.function().is_none() || cx.holds_thread_lock() || caller_holds_lock_by_convention(cx)
+        {
+            return;
+        }
+        let global = match stmt {
+            Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => mutated_global(cx, target),
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => match targets.as_slice() {
+                [Expr::Name(name)]
+                    if cx.is_module_global(name.id.as_str())
+                        && reads_in_operation(value, name.id.as_str()) =>
+                {
+                    Some(name.id.as_str())
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(global) = global else { return };
+        out.push(
+            Diagnostic::new(
+                &UNLOCKED_GLOBAL_MUTATION,
+                stmt,
+                format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
+            )
+            .with_help(format!(
+                "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
+            )),
+        );
+    }
+}
+
+/// The module global an augmented assignment updates: `g += 1` with `global
+/// g`, `counts[k] += 1` / `stats.hits += 1` on a module-level object.
+fn mutated_global<'e>(cx: &PyContext<'_>, target: &'e Expr) -> Option<&'e str> {
+    match target {
+        Expr::Name(name) => cx
+            .is_module_global(name.id.as_str())
+            .then_some(name.id.as_str()),
+        Expr::Attribute(ast::ExprAttribute { value, .. })
+        | Expr::Subscript(ast::ExprSubscript { value, .. }) => {
+            let Expr::Name(root) = value.as_ref() else {
+                return None;
+            };
+            let id = root.id.as_str();
+            // Assigned at module level (not an imported module) and not a
+            // local of this function.
+            (cx.refers_to_module_global(id) && cx.module_value(id).is_some()).then_some(id)
+        }
+        _ => None,
+    }
+}
+
+/// True when `value` is an arithmetic or bitwise expression that reads
+/// `name` as an operand: `g + 1`, `flags | g`, `g * 2 + 1`.
+fn reads_in_operation(value: &Expr, name: &str) -> bool {
+    let Expr::BinOp(bin_op) = value else {
+        return false;
+    };
+    [bin_op.left.as_ref(), bin_op.right.as_ref()]
+        .into_iter()
+        .any(|operand| match operand {
+            Expr::Name(operand) => operand.id.as_str() == name,
+            other => reads_in_operation(other, name),
+        })
+}
+
+#[derive(Default)]
+struct RsUnlockedGlobalMutation {
+    regions: StaticMutRegions,
+}
+
+/// Methods that take `&mut self` on the std types a `static mut` usually
+/// holds (`Option`, `Vec`, `HashMap`, `String`).
+const MUTATING_METHODS: &[&str] = &[
+    "push",
+    "push_str",
+    "push_back",
+    "push_front",
+    "insert",
+    "remove",
+    "clear",
+    "extend",
+    "extend_from_slice",
+    "pop",
+    "take",
+    "replace",
+    "get_or_insert",
+    "get_or_insert_with",
+    "as_mut",
+    "truncate",
+    "retain",
+    "drain",
+    "append",
+    "entry",
+    "iter_mut",
+    "get_mut",
+    "sort",
+    "swap",
+];
+
+impl RustRule for RsUnlockedGlobalMutation {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        self.regions.on_expr(cx, expr);
+        let (name, what) = match expr {
+            syn::Expr::Assign(assign) => {
+                let Some(name) = static_mut_root(cx, &assign.left) else {
+                    return;
+                };
+                if self.regions.is_lazy_init(&name, span_of(expr)) {
+                    return;
+                }
+                (name, "write to")
+            }
+            syn::Expr::Binary(binary) if is_compound_assignment(binary.op) => {
+                let Some(name) = static_mut_root(cx, &binary.left) else {
+                    return;
+                };
+                (name, "read-modify-write of")
+            }
+            syn::Expr::Reference(reference) if reference.mutability.is_some() => {
+                let Some(name) = static_mut_root(cx, &reference.expr) else {
+                    return;
+                };
+                (name, "`&mut` borrow of")
+            }
+            syn::Expr::MethodCall(call)
+                if MUTATING_METHODS.contains(&call.method.to_string().as_str()) =>
+            {
+                let Some(name) = static_mut_root(cx, &call.receiver) else {
+                    return;
+                };
+                (name, "mutating method call on")
+            }
+            _ => return,
+        };
+        if self.regions.in_once(span_of(expr)) {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                &UNLOCKED_GLOBAL_MUTATION,
+                span_of(expr),
+                format!("{what} `static mut {name}`: a data race (undefined behaviour) as soon as two threads get here"),
+            )
+            .with_help(
+                "replace the `static mut` with an atomic (`AtomicU64`, `AtomicBool`), a `static Mutex<T>`, or `std::sync::OnceLock`/`LazyLock` for one-time initialisation",
+            ),
+        );
+    }
+}
+
+fn is_compound_assignment(op: syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
