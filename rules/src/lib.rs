@@ -8,9 +8,11 @@
 
 pub mod api;
 pub mod blk;
+pub mod met;
 pub mod python;
 pub mod rust;
 pub mod tool;
+pub mod unb;
 
 pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span};
 
@@ -18,6 +20,11 @@ pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Seve
 pub static REGISTRY: &[RuleEntry] = &[
     // BLK: blocking calls inside async code
     blk::blocking_sleep_in_async::ENTRY,
+    // UNB: unbounded growth
+    unb::unbounded_queue::ENTRY,
+    unb::unbounded_cache::ENTRY,
+    // MET: metric labels
+    met::high_cardinality_metric_label::ENTRY,
 ];
 
 /// Rules and tool diagnostics (`E00x`) together: what `--select` accepts.
