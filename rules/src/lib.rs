@@ -22,6 +22,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     blk::blocking_sleep_in_async::ENTRY,
     // UNB: unbounded growth
     unb::unbounded_queue::ENTRY,
+    unb::grow_only_collection::ENTRY,
     unb::unbounded_cache::ENTRY,
     // MET: metric labels
     met::high_cardinality_metric_label::ENTRY,
