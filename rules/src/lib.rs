@@ -8,11 +8,13 @@
 
 pub mod api;
 pub mod blk;
+pub mod met;
 pub mod python;
 pub mod rust;
 pub mod sgl;
 pub mod shr;
 pub mod tool;
+pub mod unb;
 
 pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span};
 
@@ -32,6 +34,12 @@ pub static REGISTRY: &[RuleEntry] = &[
     shr::check_then_act_on_shared_container::ENTRY,
     shr::inconsistently_locked_attribute::ENTRY,
     shr::lock_order_inversion::ENTRY,
+    // UNB: unbounded growth
+    unb::unbounded_queue::ENTRY,
+    unb::grow_only_collection::ENTRY,
+    unb::unbounded_cache::ENTRY,
+    // MET: metric labels
+    met::high_cardinality_metric_label::ENTRY,
 ];
 
 /// Rules and tool diagnostics (`E00x`) together: what `--select` accepts.

@@ -1,0 +1,263 @@
+//! Which metric label names are forbidden: the default list of RULES.md,
+//! adjusted by `forbidden-labels` (replace), `extend-forbidden-labels` and
+//! `allowed-labels`. Shared by MET001 and UNB002 (whose id-like dict keys
+//! are the names this policy forbids).
+
+use std::fmt;
+
+use crate::api::LabelPolicy;
+
+/// Label names whose values are unbounded per request, user or event.
+pub const DEFAULT_FORBIDDEN: &[&str] = &[
+    "user_id",
+    "userid",
+    "user",
+    "username",
+    "email",
+    "request_id",
+    "session_id",
+    "session",
+    "trace_id",
+    "span_id",
+    "correlation_id",
+    "transaction_id",
+    "order_id",
+    "customer_id",
+    "account_id",
+    "device_id",
+    "ip",
+    "ip_address",
+    "client_ip",
+    "remote_addr",
+    "url",
+    "uri",
+    "full_path",
+    "query",
+    "user_agent",
+    "token",
+    "api_key",
+    "password",
+    "timestamp",
+    "time",
+    "date",
+    "uuid",
+    "guid",
+    "hash",
+    "*_id",
+    "*_uuid",
+    "*_email",
+    "*_ip",
+    "*_token",
+    "*_timestamp",
+];
+
+/// Ids of a small, fixed set of things: matched by `*_id` but fine as labels.
+/// Naming one of them in `forbidden-labels` or `extend-forbidden-labels`
+/// forbids it again.
+pub const DEFAULT_ALLOWED: &[&str] = &["cluster_id", "region_id", "shard_id", "tenant_id"];
+
+/// A configured label pattern that can never match a label name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidLabelPattern {
+    /// The configuration key it came from: `forbidden-labels`.
+    pub setting: &'static str,
+    pub pattern: String,
+}
+
+impl fmt::Display for InvalidLabelPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid label pattern {:?} in `{}`: use letters, digits, `_`, `.`, `-` and `*`",
+            self.pattern, self.setting
+        )
+    }
+}
+
+impl std::error::Error for InvalidLabelPattern {}
+
+impl LabelPolicy {
+    /// Checks every configured pattern: non-empty, made of `[A-Za-z0-9_.-]`
+    /// and `*`. The analyzer reports the first bad one as a usage error.
+    pub fn validate(&self) -> Result<(), InvalidLabelPattern> {
+        let lists = [
+            (
+                "forbidden-labels",
+                self.forbidden.as_deref().unwrap_or_default(),
+            ),
+            ("extend-forbidden-labels", self.extend_forbidden.as_slice()),
+            ("allowed-labels", self.allowed.as_slice()),
+        ];
+        for (setting, patterns) in lists {
+            if let Some(bad) = patterns.iter().find(|pattern| !is_valid_pattern(pattern)) {
+                return Err(InvalidLabelPattern {
+                    setting,
+                    pattern: bad.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `label` (as written: `user_id`, `User-Id`, the OpenTelemetry
+    /// spelling `user.id`) is forbidden by this policy.
+    pub fn is_forbidden(&self, label: &str) -> bool {
+        let label = normalize(label);
+        if label.is_empty() {
+            return false;
+        }
+        let forbidden: Box<dyn Iterator<Item = &str>> = match &self.forbidden {
+            Some(list) => Box::new(list.iter().map(String::as_str)),
+            None => Box::new(DEFAULT_FORBIDDEN.iter().copied()),
+        };
+        let configured = self.extend_forbidden.iter().map(String::as_str);
+        if !forbidden
+            .chain(configured)
+            .any(|p| glob_match(&normalize(p), &label))
+        {
+            return false;
+        }
+        if self
+            .allowed
+            .iter()
+            .any(|p| glob_match(&normalize(p), &label))
+        {
+            return false;
+        }
+        let named_explicitly = self
+            .forbidden
+            .iter()
+            .flatten()
+            .chain(&self.extend_forbidden)
+            .any(|name| normalize(name) == label);
+        named_explicitly || !DEFAULT_ALLOWED.contains(&label.as_str())
+    }
+}
+
+fn is_valid_pattern(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && pattern
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*'))
+}
+
+/// Lowercase, with the OpenTelemetry `.` and the header-style `-`
+/// separators read as `_`: `User.Id` and `user-id` both become `user_id`.
+fn normalize(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| match c {
+            '.' | '-' => '_',
+            other => other.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Glob match where `*` stands for any run of characters (also none).
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let Some((first, rest)) = pattern.split_once('*') else {
+        return pattern == text;
+    };
+    let Some(mut remaining) = text.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts: Vec<&str> = rest.split('*').collect();
+    let last = parts.pop().unwrap_or_default();
+    for part in parts {
+        match remaining.find(part) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> LabelPolicy {
+        LabelPolicy::default()
+    }
+
+    #[test]
+    fn default_list_matches_exact_names_and_patterns_case_insensitively() {
+        let policy = policy();
+        for name in ["user_id", "USER_ID", "email", "Session", "ip", "card_uuid"] {
+            assert!(policy.is_forbidden(name), "{name}");
+        }
+        for name in ["method", "status", "route", "endpoint", "id_kind", "region"] {
+            assert!(!policy.is_forbidden(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn opentelemetry_dotted_spelling_counts() {
+        assert!(policy().is_forbidden("user.id"));
+        assert!(policy().is_forbidden("enduser.id"));
+        assert!(policy().is_forbidden("client-ip"));
+        assert!(!policy().is_forbidden("http.route"));
+    }
+
+    #[test]
+    fn default_allowlist_exempts_small_id_domains_unless_named() {
+        assert!(!policy().is_forbidden("tenant_id"));
+        assert!(!policy().is_forbidden("shard_id"));
+        let policy = LabelPolicy {
+            extend_forbidden: vec!["tenant_id".into()],
+            ..LabelPolicy::default()
+        };
+        assert!(policy.is_forbidden("tenant_id"));
+        assert!(!policy.is_forbidden("shard_id"));
+    }
+
+    #[test]
+    fn configuration_replaces_extends_and_allows() {
+        let replaced = LabelPolicy {
+            forbidden: Some(vec!["customer".into(), "sku_*".into()]),
+            ..LabelPolicy::default()
+        };
+        assert!(replaced.is_forbidden("Customer"));
+        assert!(replaced.is_forbidden("sku_code"));
+        assert!(!replaced.is_forbidden("user_id"));
+
+        let extended = LabelPolicy {
+            extend_forbidden: vec!["*_path".into()],
+            allowed: vec!["user".into(), "job_*".into()],
+            ..LabelPolicy::default()
+        };
+        assert!(extended.is_forbidden("file_path"));
+        assert!(extended.is_forbidden("user_id"));
+        assert!(!extended.is_forbidden("user"));
+        assert!(!extended.is_forbidden("job_id"));
+    }
+
+    #[test]
+    fn glob_handles_several_stars() {
+        assert!(glob_match("*_id", "user_id"));
+        assert!(!glob_match("*_id", "user_ids"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(glob_match("a*b*c", "abc"));
+        assert!(!glob_match("a*b*c", "acb"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("ab*ba", "aba"));
+    }
+
+    #[test]
+    fn validation_names_the_bad_pattern() {
+        assert_eq!(policy().validate(), Ok(()));
+        let bad = LabelPolicy {
+            allowed: vec!["ok_*".into(), "user id".into()],
+            ..LabelPolicy::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert_eq!(err.setting, "allowed-labels");
+        assert_eq!(err.pattern, "user id");
+        assert!(err.to_string().contains("\"user id\""));
+        let empty = LabelPolicy {
+            forbidden: Some(vec![String::new()]),
+            ..LabelPolicy::default()
+        };
+        assert_eq!(empty.validate().unwrap_err().setting, "forbidden-labels");
+    }
+}

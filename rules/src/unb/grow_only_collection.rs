@@ -1,0 +1,139 @@
+use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::declare_rule;
+use crate::unb::{grow_only_python, grow_only_rust};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a long-lived collection that is grown and never shrunk: a
+    /// list, set or deque without `maxlen` (Rust: `Vec`, `VecDeque`,
+    /// `HashSet`, `BTreeSet`, `BinaryHeap`) that code running after start-up
+    /// appends, adds, inserts or extends, with no removal anywhere in its
+    /// scope (`pop*`, `remove`, `discard`, `clear`, `del x[..]`, slice
+    /// assignment, reassignment; Rust `truncate`, `drain`, `retain`,
+    /// `split_off`, `mem::take`, ...).
+    ///
+    /// Long-lived means a module global or class attribute; an instance
+    /// attribute of a class that is evidently long-lived (a module-level
+    /// instance of it exists, it is a singleton, or it holds a lock, queue,
+    /// thread, executor or event loop); in Rust a `static`, or a private
+    /// field of a type that is stored in a static (`OnceLock`, `LazyLock`)
+    /// or holds a `Mutex`, `RwLock` or channel.
+    ///
+    /// Dicts and maps are bounded by their key domain, which a static tool
+    /// cannot see: they are reported only when grown under an id-like key
+    /// (a name the metric-label policy forbids, such as `user_id` or
+    /// `request_id`, `id(..)`, a `uuid`).
+    ///
+    /// The diagnostic points at the definition; the growth sites are
+    /// listed as related locations.
+    ///
+    /// ## Why is this bad?
+    /// A collection that lives as long as the process and only ever grows
+    /// is a memory leak with a delay: every request, event or retry leaves
+    /// an entry behind until the process is killed. The growth is slow
+    /// enough to pass every test and shows up weeks later as a restart.
+    ///
+    /// ## Example
+    /// ```python
+    /// _seen_requests = set()
+    ///
+    /// def handle(request):
+    ///     _seen_requests.add(request.id)
+    /// ```
+    /// ```rust
+    /// static AUDIT: Mutex<Vec<Event>> = Mutex::new(Vec::new());
+    ///
+    /// fn record(event: Event) {
+    ///     AUDIT.lock().unwrap().push(event);
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// _recent_requests = collections.deque(maxlen=10_000)
+    /// ```
+    /// An `OrderedDict` used as an LRU (`popitem(last=False)` past a size),
+    /// or removing entries when the work they track is done. In Rust,
+    /// `harden::BoundedVec` and `harden::LruMap` are drop-in bounded
+    /// replacements.
+    ///
+    /// ## Known limitations
+    /// A removal anywhere in the file (through any object, for attributes)
+    /// counts, and so does a container handed to other code (returned,
+    /// passed as an argument, aliased), since that code may shrink it:
+    /// the rule errs on the side of silence. Growth at import time or in
+    /// `__init__` is bounded and not counted. Removals in other files are
+    /// not seen. Registries filled by decorators or `register()` calls are
+    /// bounded by the code that calls them and are not reported when the
+    /// added value is the function's parameter that it returns.
+    pub static GROW_ONLY_COLLECTION = {
+        code: "UNB002",
+        name: "grow-only-collection",
+        summary: "long-lived collection that is grown and never shrunk",
+        languages: [Python, Rust],
+        severity: Warning,
+        tags: ["resources", "memory"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &GROW_ONLY_COLLECTION,
+    python: Some(|| Box::new(grow_only_python::GrowOnlyCollection::default())),
+    rust: Some(|| Box::new(grow_only_rust::GrowOnlyCollection::default())),
+};
+
+/// Whether a container is a sequence-like collection or a keyed map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ContainerKind {
+    /// list, set, deque; `Vec`, `VecDeque`, `HashSet`, ...
+    Collection,
+    /// dict and friends; `HashMap`, `BTreeMap`, ...: reported only when
+    /// grown under an id-like key.
+    Map,
+}
+
+impl ContainerKind {
+    fn noun(self) -> &'static str {
+        match self {
+            ContainerKind::Collection => "collection",
+            ContainerKind::Map => "map",
+        }
+    }
+}
+
+/// The finding: at the definition, with every growth site related.
+pub(crate) fn report(
+    display: &str,
+    kind: ContainerKind,
+    definition: Span,
+    growth: &[Span],
+    rust: bool,
+) -> Diagnostic {
+    let help = match (kind, rust) {
+        (ContainerKind::Collection, false) => {
+            "bound it with `collections.deque(maxlen=N)`, evict old entries, or remove entries when done"
+        }
+        (ContainerKind::Map, false) => {
+            "evict old entries (an `OrderedDict` LRU with `popitem(last=False)`) or delete them when done"
+        }
+        (ContainerKind::Collection, true) => {
+            "bound it (`harden::BoundedVec`, or `truncate`/`drain` past a limit) or remove entries when done"
+        }
+        (ContainerKind::Map, true) => {
+            "evict old entries (`harden::LruMap`, or `retain`/`remove` past a limit) or remove them when done"
+        }
+    };
+    let mut diagnostic = Diagnostic::new(
+        &GROW_ONLY_COLLECTION,
+        definition,
+        format!(
+            "`{display}` is a long-lived {} that is grown but never shrunk",
+            kind.noun()
+        ),
+    )
+    .with_help(help);
+    for span in growth {
+        diagnostic = diagnostic.with_related(*span, "grown here");
+    }
+    diagnostic
+}

@@ -1,0 +1,616 @@
+//! UNB002 for Python. One pass records, per file: container definitions
+//! (module globals, class attributes, `self.x = ...` in `__init__`), growth
+//! sites, and every use that may shrink the container (a removal method,
+//! `del`, reassignment, or the container escaping to other code). The
+//! decision is made at the end of the module, when all uses are known.
+
+use std::collections::{HashMap, HashSet};
+
+use ruff_python_ast::{self as ast, Expr, ExprContext, Operator, Stmt};
+
+use crate::api::{Diagnostic, Span};
+use crate::python::{PyContext, PythonRule};
+use crate::unb::grow_only_collection::{report, ContainerKind};
+
+/// Methods that add to a list, set or deque.
+const GROWTH_METHODS: &[&str] = &[
+    "append",
+    "appendleft",
+    "extend",
+    "extendleft",
+    "add",
+    "insert",
+    "update",
+];
+
+/// Methods that remove from a container.
+const SHRINK_METHODS: &[&str] = &[
+    "pop",
+    "popleft",
+    "popitem",
+    "remove",
+    "discard",
+    "clear",
+    "difference_update",
+    "intersection_update",
+    "symmetric_difference_update",
+    "__delitem__",
+];
+
+/// Builtins (and `copy`) that only read the container passed to them.
+const READING_FUNCTIONS: &[&str] = &[
+    "builtins.len",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.sorted",
+    "builtins.iter",
+    "builtins.any",
+    "builtins.all",
+    "builtins.min",
+    "builtins.max",
+    "builtins.sum",
+    "builtins.enumerate",
+    "builtins.reversed",
+    "builtins.bool",
+    "builtins.repr",
+    "builtins.str",
+    "builtins.print",
+    "builtins.zip",
+    "builtins.map",
+    "builtins.filter",
+    "builtins.dict",
+    "builtins.isinstance",
+    "copy.copy",
+    "copy.deepcopy",
+];
+
+/// Objects whose presence in a class says its instances live long: they
+/// coordinate threads or tasks.
+const LONG_LIVED_MEMBERS: &[&str] = &[
+    "threading.Lock",
+    "threading.RLock",
+    "threading.Condition",
+    "threading.Semaphore",
+    "threading.BoundedSemaphore",
+    "threading.Thread",
+    "threading.Timer",
+    "_thread.allocate_lock",
+    "queue.Queue",
+    "queue.LifoQueue",
+    "queue.PriorityQueue",
+    "queue.SimpleQueue",
+    "asyncio.Queue",
+    "asyncio.Lock",
+    "asyncio.Condition",
+    "asyncio.Semaphore",
+    "asyncio.get_event_loop",
+    "asyncio.new_event_loop",
+    "asyncio.get_running_loop",
+    "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor",
+    "multiprocessing.Lock",
+    "multiprocessing.RLock",
+    "multiprocessing.Queue",
+    "multiprocessing.Pool",
+    "multiprocessing.pool.ThreadPool",
+];
+
+/// How a container is named where it is used: a module global by its
+/// name, an attribute by its attribute name (whatever object it is read
+/// through: shrinking through any object counts).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Name {
+    Global(String),
+    Attr(String),
+}
+
+struct Reference {
+    name: Name,
+    /// The class of `self.x` / `cls.x` / `Class.x`; `None` for globals and
+    /// attributes of other objects.
+    owner: Option<String>,
+    span: Span,
+}
+
+struct Definition {
+    name: Name,
+    owner: Option<String>,
+    /// `self.x = ...` in `__init__`: long-lived only if its class is.
+    instance: bool,
+    kind: ContainerKind,
+    /// A `defaultdict`: reading a missing key inserts it.
+    autovivify: bool,
+    span: Span,
+    display: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GrowthKind {
+    /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques.
+    Collection,
+    /// `d[key] = v`, `d.setdefault(key, ..)`: grows maps when id-like.
+    MapInsert { id_like: bool },
+    /// `d[key]` read: grows a `defaultdict` when id-like.
+    MapRead { id_like: bool },
+}
+
+struct Growth {
+    name: Name,
+    owner: Option<String>,
+    span: Span,
+    kind: GrowthKind,
+    /// Inside a function (not at import time).
+    runtime: bool,
+    /// Inside `__init__`: once per instance.
+    in_constructor: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct GrowOnlyCollection {
+    definitions: Vec<Definition>,
+    growth: Vec<Growth>,
+    /// Containers with a removal, a reassignment or an escape somewhere.
+    maybe_shrunk: HashSet<Name>,
+    /// Uses already accounted for by their parent node (pre-order).
+    classified: HashSet<Span>,
+    /// Classes defined in the module, to read `Class.x` as an attribute of it.
+    classes: HashSet<String>,
+    /// Classes with evidence of a long life (a module-level instance, a
+    /// singleton attribute, a lock/queue/thread/executor/loop member).
+    long_lived_classes: HashMap<String, &'static str>,
+}
+
+impl PythonRule for GrowOnlyCollection {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        match stmt {
+            Stmt::ClassDef(class) => {
+                self.classes.insert(class.name.to_string());
+            }
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    self.note_class_evidence(cx, stmt, target, &assign.value);
+                }
+                if let [target] = assign.targets.as_slice() {
+                    self.define(cx, stmt, target, &assign.value);
+                }
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => {
+                self.note_class_evidence(cx, stmt, target, value);
+                self.define(cx, stmt, target, value);
+            }
+            Stmt::AugAssign(aug) => {
+                if let Some(reference) = self.reference(cx, &aug.target) {
+                    self.classified.insert(reference.span);
+                    if matches!(aug.op, Operator::Add | Operator::BitOr) {
+                        self.grow(cx, reference, stmt.into(), GrowthKind::Collection);
+                    } else {
+                        self.maybe_shrunk.insert(reference.name);
+                    }
+                }
+            }
+            Stmt::For(for_stmt) => self.read(cx, &for_stmt.iter),
+            Stmt::While(while_stmt) => self.read(cx, &while_stmt.test),
+            Stmt::Assert(assert) => self.read(cx, &assert.test),
+            Stmt::If(if_stmt) => {
+                self.read(cx, &if_stmt.test);
+                for clause in &if_stmt.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.read(cx, test);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        match expr {
+            Expr::Call(call) => self.on_call(cx, call),
+            Expr::Subscript(subscript) => self.on_subscript(cx, subscript),
+            Expr::Attribute(attribute) => {
+                if let Some(owner) = self.reference(cx, &attribute.value) {
+                    self.classified.insert(owner.span);
+                    // A bound removal method handed elsewhere may be called.
+                    if SHRINK_METHODS.contains(&attribute.attr.as_str()) {
+                        self.maybe_shrunk.insert(owner.name);
+                    }
+                }
+                self.on_use(cx, expr, attribute.ctx);
+            }
+            Expr::Name(name) => self.on_use(cx, expr, name.ctx),
+            Expr::Compare(compare) => {
+                self.read(cx, &compare.left);
+                for comparator in &compare.comparators {
+                    self.read(cx, comparator);
+                }
+            }
+            Expr::BoolOp(bool_op) => {
+                for value in &bool_op.values {
+                    self.read(cx, value);
+                }
+            }
+            Expr::UnaryOp(unary) => self.read(cx, &unary.operand),
+            Expr::If(if_expr) => self.read(cx, &if_expr.test),
+            Expr::Starred(starred) => self.read(cx, &starred.value),
+            Expr::ListComp(ast::ExprListComp { generators, .. })
+            | Expr::SetComp(ast::ExprSetComp { generators, .. })
+            | Expr::DictComp(ast::ExprDictComp { generators, .. })
+            | Expr::Generator(ast::ExprGenerator { generators, .. }) => {
+                for generator in generators {
+                    self.read(cx, &generator.iter);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for definition in &self.definitions {
+            if self.maybe_shrunk.contains(&definition.name) {
+                continue;
+            }
+            let long_lived = !definition.instance
+                || definition
+                    .owner
+                    .as_ref()
+                    .is_some_and(|class| self.long_lived_classes.contains_key(class));
+            if !long_lived {
+                continue;
+            }
+            let sites: Vec<Span> = self
+                .growth
+                .iter()
+                .filter(|growth| growth.name == definition.name && growth.owner == definition.owner)
+                .filter(|growth| growth.runtime && !(definition.instance && growth.in_constructor))
+                .filter(|growth| grows(definition, growth.kind))
+                .map(|growth| growth.span)
+                .collect();
+            if !sites.is_empty() {
+                out.push(report(
+                    &definition.display,
+                    definition.kind,
+                    definition.span,
+                    &sites,
+                    false,
+                ));
+            }
+        }
+    }
+}
+
+/// True when growth of `kind` makes `definition`'s container bigger in a
+/// way this rule counts.
+fn grows(definition: &Definition, kind: GrowthKind) -> bool {
+    match (definition.kind, kind) {
+        (ContainerKind::Collection, GrowthKind::Collection) => true,
+        (ContainerKind::Map, GrowthKind::MapInsert { id_like }) => id_like,
+        (ContainerKind::Map, GrowthKind::MapRead { id_like }) => id_like && definition.autovivify,
+        _ => false,
+    }
+}
+
+impl GrowOnlyCollection {
+    /// A use of a global or attribute as a plain value (or target) that no
+    /// parent node accounted for: it escapes, is reassigned or deleted.
+    fn on_use(&mut self, cx: &PyContext<'_>, expr: &Expr, ctx: ExprContext) {
+        let Some(reference) = self.reference(cx, expr) else {
+            return;
+        };
+        if self.classified.remove(&reference.span) {
+            return;
+        }
+        if matches!(
+            ctx,
+            ExprContext::Load | ExprContext::Store | ExprContext::Del
+        ) {
+            self.maybe_shrunk.insert(reference.name);
+        }
+    }
+
+    fn on_call(&mut self, cx: &PyContext<'_>, call: &ast::ExprCall) {
+        if let Expr::Attribute(attribute) = call.func.as_ref() {
+            if let Some(reference) = self.reference(cx, &attribute.value) {
+                self.classified.insert(reference.span);
+                let method = attribute.attr.as_str();
+                let key = call.arguments.args.first();
+                if SHRINK_METHODS.contains(&method) {
+                    self.maybe_shrunk.insert(reference.name);
+                } else if method == "setdefault" {
+                    let id_like = key.is_some_and(|key| is_id_like(cx, key));
+                    let kind = GrowthKind::MapInsert { id_like };
+                    self.grow(cx, reference, call.into(), kind);
+                } else if GROWTH_METHODS.contains(&method) && !is_registration(cx, key) {
+                    self.grow(cx, reference, call.into(), GrowthKind::Collection);
+                }
+            }
+            if attribute.attr.as_str() == "join" {
+                self.read_all(cx, &call.arguments.args);
+            }
+        }
+        let reads = cx
+            .resolve(&call.func)
+            .is_some_and(|name| READING_FUNCTIONS.contains(&name.as_str()));
+        if reads {
+            self.read_all(cx, &call.arguments.args);
+        }
+    }
+
+    fn on_subscript(&mut self, cx: &PyContext<'_>, subscript: &ast::ExprSubscript) {
+        let Some(reference) = self.reference(cx, &subscript.value) else {
+            return;
+        };
+        self.classified.insert(reference.span);
+        let id_like = is_id_like(cx, &subscript.slice);
+        match subscript.ctx {
+            ExprContext::Load => {
+                let span = subscript.into();
+                self.grow(cx, reference, span, GrowthKind::MapRead { id_like });
+            }
+            ExprContext::Store if !matches!(subscript.slice.as_ref(), Expr::Slice(_)) => {
+                let span = subscript.into();
+                self.grow(cx, reference, span, GrowthKind::MapInsert { id_like });
+            }
+            _ => {
+                self.maybe_shrunk.insert(reference.name);
+            }
+        }
+    }
+
+    fn read(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        let expr = match expr {
+            Expr::Starred(starred) => starred.value.as_ref(),
+            other => other,
+        };
+        if let Some(reference) = self.reference(cx, expr) {
+            self.classified.insert(reference.span);
+        }
+    }
+
+    fn read_all(&mut self, cx: &PyContext<'_>, exprs: &[Expr]) {
+        for expr in exprs {
+            self.read(cx, expr);
+        }
+    }
+
+    fn grow(&mut self, cx: &PyContext<'_>, reference: Reference, span: Span, kind: GrowthKind) {
+        let function = cx.function();
+        self.growth.push(Growth {
+            name: reference.name,
+            owner: reference.owner,
+            span,
+            kind,
+            runtime: function.is_some(),
+            in_constructor: function.is_some_and(|frame| frame.name == "__init__"),
+        });
+    }
+
+    /// The container a name or attribute expression may denote.
+    fn reference(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<Reference> {
+        match expr {
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                let global = match cx.function() {
+                    // Names in a class body are class attributes.
+                    None => cx.class().is_none(),
+                    Some(_) => {
+                        cx.is_module_global(id)
+                            || (cx.module_value(id).is_some()
+                                && cx
+                                    .resolve(expr)
+                                    .is_some_and(|q| q == format!("builtins.{id}")))
+                    }
+                };
+                global.then(|| Reference {
+                    name: Name::Global(id.to_string()),
+                    owner: None,
+                    span: expr.into(),
+                })
+            }
+            Expr::Attribute(attribute) => {
+                let owner = match attribute.value.as_ref() {
+                    Expr::Name(name) if matches!(name.id.as_str(), "self" | "cls") => {
+                        method_class(cx)
+                    }
+                    Expr::Name(name) if self.classes.contains(name.id.as_str()) => {
+                        Some(name.id.to_string())
+                    }
+                    _ => None,
+                };
+                Some(Reference {
+                    name: Name::Attr(attribute.attr.to_string()),
+                    owner,
+                    span: expr.into(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Records a container definition: a module global, a class attribute,
+    /// or `self.x = ...` in `__init__`.
+    fn define(&mut self, cx: &PyContext<'_>, stmt: &Stmt, target: &Expr, value: &Expr) {
+        let Some((kind, autovivify)) = container_constructor(cx, value) else {
+            return;
+        };
+        let in_class_body = cx
+            .class()
+            .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));
+        let (name, owner, instance, display) = match target {
+            Expr::Name(name) if cx.function().is_none() && cx.class().is_none() => {
+                let id = name.id.as_str();
+                // Only the first module-level binding defines; later ones reassign.
+                if !cx
+                    .module_value(id)
+                    .is_some_and(|first| std::ptr::eq(first, value))
+                {
+                    return;
+                }
+                (Name::Global(id.to_string()), None, false, id.to_string())
+            }
+            Expr::Name(name) if cx.function().is_none() && in_class_body => {
+                let class = cx.class().map(|class| class.name.to_string());
+                let display = format!("{}.{}", class.as_deref().unwrap_or_default(), name.id);
+                (Name::Attr(name.id.to_string()), class, false, display)
+            }
+            Expr::Attribute(attribute) if is_self(&attribute.value) => {
+                let Some(frame) = cx.function() else { return };
+                if frame.name != "__init__" || frame.class.is_none() {
+                    return;
+                }
+                let class = frame.class.map(|class| class.name.to_string());
+                let display = format!("self.{}", attribute.attr);
+                (Name::Attr(attribute.attr.to_string()), class, true, display)
+            }
+            _ => return,
+        };
+        self.classified.insert(target.into());
+        self.definitions.push(Definition {
+            name,
+            owner,
+            instance,
+            kind,
+            autovivify,
+            span: target.into(),
+            display,
+        });
+    }
+
+    /// Notes what an assignment says about its class's lifetime.
+    fn note_class_evidence(
+        &mut self,
+        cx: &PyContext<'_>,
+        stmt: &Stmt,
+        target: &Expr,
+        value: &Expr,
+    ) {
+        let created = match value {
+            Expr::Call(call) => Some(call.func.as_ref()),
+            _ => None,
+        };
+        if cx.function().is_none() && cx.class().is_none() {
+            if let Some(Expr::Name(class)) = created {
+                self.long_lived_classes
+                    .insert(class.id.to_string(), "a module-level instance exists");
+            }
+            return;
+        }
+        let class = match target {
+            Expr::Attribute(attribute) if is_self(&attribute.value) => method_class(cx),
+            Expr::Name(name) if cx.function().is_none() => {
+                let in_body = cx.class().is_some_and(|class| {
+                    class.body.iter().any(|member| std::ptr::eq(member, stmt))
+                });
+                if in_body && name.id.to_ascii_lowercase().contains("instance") {
+                    let class = cx.class().map(|class| class.name.to_string());
+                    if let Some(class) = class {
+                        self.long_lived_classes.insert(class, "it is a singleton");
+                    }
+                    return;
+                }
+                in_body
+                    .then(|| cx.class().map(|class| class.name.to_string()))
+                    .flatten()
+            }
+            _ => None,
+        };
+        let holds = created
+            .and_then(|func| cx.resolve(func))
+            .is_some_and(|name| LONG_LIVED_MEMBERS.contains(&name.as_str()));
+        if let (Some(class), true) = (class, holds) {
+            self.long_lived_classes.insert(
+                class,
+                "it holds a lock, queue, thread, executor or event loop",
+            );
+        }
+    }
+}
+
+fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Name(name) if name.id.as_str() == "self")
+}
+
+/// The class whose method (possibly through nested functions) is running.
+fn method_class(cx: &PyContext<'_>) -> Option<String> {
+    cx.functions()
+        .iter()
+        .rev()
+        .find_map(|frame| frame.class)
+        .map(|class| class.name.to_string())
+}
+
+/// `(kind, is defaultdict)` when `value` creates an empty-or-literal
+/// unbounded container.
+fn container_constructor(cx: &PyContext<'_>, value: &Expr) -> Option<(ContainerKind, bool)> {
+    match value {
+        Expr::List(_) | Expr::Set(_) => Some((ContainerKind::Collection, false)),
+        Expr::Dict(_) => Some((ContainerKind::Map, false)),
+        Expr::Call(call) => match cx.resolve(&call.func)?.as_str() {
+            "builtins.list" | "builtins.set" => Some((ContainerKind::Collection, false)),
+            "collections.deque" => {
+                let maxlen = call.arguments.find_argument_value("maxlen", 1);
+                let bounded = maxlen.is_some_and(|maxlen| !maxlen.is_none_literal_expr());
+                (!bounded).then_some((ContainerKind::Collection, false))
+            }
+            "builtins.dict" | "collections.OrderedDict" | "collections.Counter" => {
+                Some((ContainerKind::Map, false))
+            }
+            "collections.defaultdict" => Some((ContainerKind::Map, true)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A key that names a per-request or per-user value: a name the label
+/// policy forbids (`user_id`, `request.session_id`), `id(obj)`, a uuid.
+fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
+    match key {
+        Expr::Name(name) => is_id_like_name(cx, name.id.as_str()),
+        Expr::Attribute(attribute) => {
+            is_id_like_name(cx, attribute.attr.as_str())
+                || (attribute.attr.as_str() == "hex" && is_id_like(cx, &attribute.value))
+        }
+        Expr::Call(call) => {
+            let callee = cx.resolve(&call.func).unwrap_or_default();
+            callee == "builtins.id"
+                || callee.starts_with("uuid.")
+                || (callee == "builtins.str"
+                    && call
+                        .arguments
+                        .args
+                        .first()
+                        .is_some_and(|arg| is_id_like(cx, arg)))
+        }
+        _ => false,
+    }
+}
+
+fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
+    name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(name)
+}
+
+/// `registry.append(func)` in a decorator or `register(func)` that returns
+/// its parameter: the registry is bounded by the code that registers.
+fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
+    let Some(Expr::Name(added)) = added else {
+        return false;
+    };
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let is_parameter = def
+        .parameters
+        .iter()
+        .any(|parameter| parameter.name().as_str() == added.id.as_str());
+    let returns_it = def.body.iter().any(|stmt| {
+        matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
+            if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
+    });
+    is_parameter && returns_it
+}

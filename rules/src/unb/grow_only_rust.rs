@@ -1,0 +1,419 @@
+//! UNB002 for Rust. Records private statics and private struct fields of
+//! container type, growth calls on them (directly, through a lock chain,
+//! or through a named guard), and anything that may shrink them: a removal
+//! method, any method not known to keep the size, an assignment, or a
+//! `&mut` borrow handed elsewhere. Decides at the end of the file.
+
+use std::collections::{HashMap, HashSet};
+
+use quote::ToTokens;
+
+use crate::api::{Diagnostic, Span};
+use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::grow_only_collection::{report, ContainerKind};
+
+const COLLECTIONS: &[&str] = &[
+    "Vec",
+    "VecDeque",
+    "HashSet",
+    "BTreeSet",
+    "BinaryHeap",
+    "LinkedList",
+    "IndexSet",
+];
+
+const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
+
+/// Types that hold one value and hand it out: the container is inside.
+const WRAPPERS: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "Arc",
+    "Rc",
+    "Box",
+    "RefCell",
+    "UnsafeCell",
+    "LazyLock",
+    "LazyCell",
+    "Lazy",
+    "OnceLock",
+    "OnceCell",
+    "CachePadded",
+];
+
+/// Members that say a type is shared between threads or tasks.
+const SYNC_MEMBERS: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "Sender",
+    "SyncSender",
+    "Receiver",
+    "UnboundedSender",
+    "UnboundedReceiver",
+];
+
+const GROWTH_METHODS: &[&str] = &[
+    "push",
+    "push_back",
+    "push_front",
+    "insert",
+    "extend",
+    "append",
+    "entry",
+];
+
+/// Methods that keep the container's size (reads, lock and cell access):
+/// any other method call on it may shrink it.
+const SIZE_KEEPING_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "iter",
+    "iter_mut",
+    "contains",
+    "contains_key",
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "clone",
+    "keys",
+    "values",
+    "values_mut",
+    "to_vec",
+    "as_slice",
+    "capacity",
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "borrow",
+    "borrow_mut",
+    "unwrap",
+    "expect",
+    "get_or_init",
+    "get_or_try_init",
+    "as_ref",
+    "deref",
+    "front",
+    "back",
+    "peek",
+    "binary_search",
+    "sort",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable",
+    "reserve",
+    "range",
+    "starts_with",
+    "ends_with",
+    "windows",
+    "chunks",
+    "concat",
+    "join",
+    "last_mut",
+    "first_mut",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Name {
+    Static(String),
+    Field(String),
+}
+
+struct Definition {
+    name: Name,
+    /// The struct a field belongs to.
+    owner: Option<String>,
+    kind: ContainerKind,
+    span: Span,
+    display: String,
+}
+
+struct Growth {
+    name: Name,
+    /// The `impl` type the growth happens in.
+    owner: Option<String>,
+    span: Span,
+    /// `None` for a collection growth; `Some(key is id-like)` for a keyed insert.
+    map_key_id_like: Option<bool>,
+}
+
+#[derive(Default)]
+pub(crate) struct GrowOnlyCollection {
+    definitions: Vec<Definition>,
+    growth: Vec<Growth>,
+    maybe_shrunk: HashSet<Name>,
+    /// Struct name -> true when it has a `Mutex`/`RwLock`/channel member.
+    holds_sync: HashMap<String, bool>,
+    /// Every identifier in the types of the file's statics.
+    static_type_words: HashSet<String>,
+}
+
+impl RustRule for GrowOnlyCollection {
+    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        match item {
+            syn::Item::Static(item) => {
+                self.static_type_words.extend(words(&item.ty));
+                let private = matches!(item.vis, syn::Visibility::Inherited);
+                if let (true, Some(kind)) = (private, container_kind(&item.ty)) {
+                    self.definitions.push(Definition {
+                        name: Name::Static(item.ident.to_string()),
+                        owner: None,
+                        kind,
+                        span: item.ident.span().into(),
+                        display: item.ident.to_string(),
+                    });
+                }
+            }
+            syn::Item::Struct(item) => {
+                let name = item.ident.to_string();
+                let holds_sync = item.fields.iter().any(|field| {
+                    words(&field.ty)
+                        .iter()
+                        .any(|word| SYNC_MEMBERS.contains(&word.as_str()))
+                });
+                self.holds_sync.insert(name.clone(), holds_sync);
+                for field in &item.fields {
+                    let (Some(ident), syn::Visibility::Inherited) = (&field.ident, &field.vis)
+                    else {
+                        continue;
+                    };
+                    if let Some(kind) = container_kind(&field.ty) {
+                        self.definitions.push(Definition {
+                            name: Name::Field(ident.to_string()),
+                            owner: Some(name.clone()),
+                            kind,
+                            span: ident.span().into(),
+                            display: format!("{name}::{ident}"),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
+        match expr {
+            syn::Expr::MethodCall(call) => {
+                let Some(name) = designate(cx, &call.receiver) else {
+                    return;
+                };
+                let method = call.method.to_string();
+                if GROWTH_METHODS.contains(&method.as_str()) {
+                    self.grow(cx, name, expr, &method, call.args.first());
+                } else if !SIZE_KEEPING_METHODS.contains(&method.as_str()) {
+                    self.maybe_shrunk.insert(name);
+                }
+            }
+            syn::Expr::Assign(assign) => {
+                if let Some(name) = designate(cx, &assign.left) {
+                    self.maybe_shrunk.insert(name);
+                }
+            }
+            syn::Expr::Reference(reference) if reference.mutability.is_some() => {
+                if let Some(name) = designate(cx, &reference.expr) {
+                    self.maybe_shrunk.insert(name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        for definition in &self.definitions {
+            if self.maybe_shrunk.contains(&definition.name) {
+                continue;
+            }
+            let long_lived = match &definition.owner {
+                None => true,
+                Some(owner) => {
+                    self.holds_sync.get(owner).copied().unwrap_or(false)
+                        || self.static_type_words.contains(owner)
+                }
+            };
+            if !long_lived {
+                continue;
+            }
+            let sites: Vec<Span> = self
+                .growth
+                .iter()
+                .filter(|growth| growth.name == definition.name)
+                .filter(|growth| definition.owner.is_none() || growth.owner == definition.owner)
+                .filter(|growth| match (definition.kind, growth.map_key_id_like) {
+                    (ContainerKind::Collection, _) => true,
+                    (ContainerKind::Map, id_like) => id_like == Some(true),
+                })
+                .map(|growth| growth.span)
+                .collect();
+            if !sites.is_empty() {
+                out.push(report(
+                    &definition.display,
+                    definition.kind,
+                    definition.span,
+                    &sites,
+                    true,
+                ));
+            }
+        }
+    }
+}
+
+impl GrowOnlyCollection {
+    fn grow(
+        &mut self,
+        cx: &RsContext<'_>,
+        name: Name,
+        expr: &syn::Expr,
+        method: &str,
+        first: Option<&syn::Expr>,
+    ) {
+        // Filling a container while constructing its owner is bounded.
+        let Some(function) = cx.function() else {
+            return;
+        };
+        let constructor = matches!(function.name.as_str(), "new" | "default")
+            || function.name.starts_with("with_")
+            || function.name.starts_with("from_");
+        if constructor {
+            return;
+        }
+        let map_key_id_like = matches!(method, "insert" | "entry")
+            .then(|| first.is_some_and(|key| is_id_like(cx, key)));
+        self.growth.push(Growth {
+            name,
+            owner: cx.impl_type().map(type_name),
+            span: span_of(expr),
+            map_key_id_like,
+        });
+    }
+}
+
+/// The container an expression designates, through lock and cell access,
+/// `unwrap`, `?`, derefs and named guards: `self.items`,
+/// `self.items.lock().unwrap()`, `AUDIT.write()?`, `*guard`.
+fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
+    match expr {
+        syn::Expr::Field(field) => match &field.member {
+            syn::Member::Named(ident) => Some(Name::Field(ident.to_string())),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Path(path) => {
+            let ident = path.path.get_ident()?.to_string();
+            if cx.is_static(&ident) {
+                return Some(Name::Static(ident));
+            }
+            let guard = cx
+                .guards()
+                .iter()
+                .rev()
+                .find(|guard| guard.binding.as_deref() == Some(ident.as_str()))?;
+            match guard.lock.rsplit_once('.') {
+                Some((_, field)) => Some(Name::Field(field.trim().to_string())),
+                None if cx.is_static(guard.lock.trim()) => {
+                    Some(Name::Static(guard.lock.trim().to_string()))
+                }
+                None => None,
+            }
+        }
+        syn::Expr::MethodCall(call)
+            if matches!(
+                call.method.to_string().as_str(),
+                "lock"
+                    | "read"
+                    | "write"
+                    | "try_lock"
+                    | "try_read"
+                    | "try_write"
+                    | "borrow_mut"
+                    | "get_mut"
+                    | "unwrap"
+                    | "expect"
+                    | "get_or_init"
+                    | "as_mut"
+            ) =>
+        {
+            designate(cx, &call.receiver)
+        }
+        syn::Expr::Try(try_expr) => designate(cx, &try_expr.expr),
+        syn::Expr::Paren(paren) => designate(cx, &paren.expr),
+        syn::Expr::Await(await_expr) => designate(cx, &await_expr.base),
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+            designate(cx, &unary.expr)
+        }
+        _ => None,
+    }
+}
+
+/// The container kind of a type, looking through locks, cells and lazies:
+/// `Mutex<Vec<T>>`, `LazyLock<RwLock<HashMap<K, V>>>`.
+fn container_kind(ty: &syn::Type) -> Option<ContainerKind> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let ident = last.ident.to_string();
+    if COLLECTIONS.contains(&ident.as_str()) {
+        return Some(ContainerKind::Collection);
+    }
+    if MAPS.contains(&ident.as_str()) {
+        return Some(ContainerKind::Map);
+    }
+    if !WRAPPERS.contains(&ident.as_str()) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(inner) => container_kind(inner),
+        _ => None,
+    })
+}
+
+/// The identifiers in a type: `LazyLock<Mutex<Registry>>` -> LazyLock,
+/// Mutex, Registry.
+fn words(ty: &syn::Type) -> Vec<String> {
+    ty.to_token_stream()
+        .to_string()
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `Registry<T>` / `crate::state::Registry` -> `Registry`.
+fn type_name(written: &str) -> String {
+    let base = written.split('<').next().unwrap_or(written);
+    base.rsplit("::").next().unwrap_or(base).trim().to_string()
+}
+
+/// A key that names a per-request or per-user value.
+fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr) -> bool {
+    let name = match key {
+        syn::Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(field) => match &field.member {
+            syn::Member::Named(ident) => Some(ident.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(call)
+            if matches!(
+                call.method.to_string().as_str(),
+                "clone" | "to_string" | "to_owned" | "into"
+            ) =>
+        {
+            return is_id_like(cx, &call.receiver);
+        }
+        syn::Expr::Reference(reference) => return is_id_like(cx, &reference.expr),
+        syn::Expr::Call(call) => {
+            let callee = cx.callee_path(call).unwrap_or_default();
+            return callee.to_ascii_lowercase().contains("uuid");
+        }
+        _ => None,
+    };
+    name.is_some_and(|name| {
+        name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(&name)
+    })
+}

@@ -1,0 +1,9 @@
+//! UNB: memory that grows without bound in a long-running process: queues
+//! without a capacity, long-lived collections that are only ever grown,
+//! caches without a size limit.
+
+pub mod grow_only_collection;
+mod grow_only_python;
+mod grow_only_rust;
+pub mod unbounded_cache;
+pub mod unbounded_queue;

@@ -1,0 +1,197 @@
+use ruff_python_ast::{self as ast, Expr, UnaryOp};
+
+use crate::api::{Diagnostic, RuleEntry};
+use crate::declare_rule;
+use crate::python::{PyContext, PythonRule};
+use crate::rust::{span_of, RsContext, RustRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a queue or channel created without a capacity:
+    /// `queue.Queue()`, `LifoQueue()`, `PriorityQueue()`, `SimpleQueue()`,
+    /// `asyncio.Queue()` (and its Lifo/Priority variants),
+    /// `multiprocessing.Queue()` and `Manager().Queue()` with no `maxsize`
+    /// or a literal `maxsize <= 0`; in Rust `std::sync::mpsc::channel()`,
+    /// `tokio::sync::mpsc::unbounded_channel()`, `crossbeam_channel::unbounded()`,
+    /// `flume::unbounded()`, `async_channel::unbounded()` and
+    /// `futures::channel::mpsc::unbounded()`.
+    ///
+    /// ## Why is this bad?
+    /// When producers outpace consumers (a slow database, a burst of
+    /// traffic, a stuck worker) an unbounded queue absorbs the difference in
+    /// memory until the process is killed. A bounded queue pushes back
+    /// instead: producers wait or fail fast, and the overload is visible
+    /// where it starts.
+    ///
+    /// ## Example
+    /// ```python
+    /// jobs = queue.Queue()
+    /// events = asyncio.Queue()
+    /// ```
+    /// ```rust
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// jobs = queue.Queue(maxsize=1000)
+    /// events = asyncio.Queue(maxsize=1000)
+    /// ```
+    /// ```rust
+    /// let (tx, rx) = std::sync::mpsc::sync_channel(1000);
+    /// let (tx, rx) = tokio::sync::mpsc::channel(1000);
+    /// ```
+    ///
+    /// ## Known limitations
+    /// A `maxsize` given by a variable or expression is trusted. A queue
+    /// whose producers are bounded by other means (a fixed number of
+    /// items, a semaphore) is still reported: suppress it with a comment
+    /// saying why. Queue classes subclassed or re-exported under other
+    /// names are not recognised.
+    pub static UNBOUNDED_QUEUE = {
+        code: "UNB001",
+        name: "unbounded-queue",
+        summary: "queue or channel without a capacity",
+        languages: [Python, Rust],
+        severity: Warning,
+        tags: ["resources", "memory"],
+    };
+}
+
+pub const ENTRY: RuleEntry = RuleEntry {
+    meta: &UNBOUNDED_QUEUE,
+    python: Some(|| Box::new(UnboundedQueue)),
+    rust: Some(|| Box::new(UnboundedQueue)),
+};
+
+/// Python queue classes whose first argument (or `maxsize=`) is the bound.
+const PYTHON_BOUNDABLE_QUEUES: &[&str] = &[
+    "queue.Queue",
+    "queue.LifoQueue",
+    "queue.PriorityQueue",
+    "asyncio.Queue",
+    "asyncio.LifoQueue",
+    "asyncio.PriorityQueue",
+    "asyncio.queues.Queue",
+    "asyncio.queues.LifoQueue",
+    "asyncio.queues.PriorityQueue",
+    "multiprocessing.Queue",
+    "multiprocessing.JoinableQueue",
+];
+
+/// Python queues that cannot be bounded at all.
+const PYTHON_UNBOUNDABLE_QUEUES: &[&str] = &["queue.SimpleQueue", "multiprocessing.SimpleQueue"];
+
+/// Rust constructors of channels that have no capacity.
+const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
+    "std::sync::mpsc::channel",
+    "tokio::sync::mpsc::unbounded_channel",
+    "crossbeam_channel::unbounded",
+    "crossbeam::channel::unbounded",
+    "flume::unbounded",
+    "async_channel::unbounded",
+    "futures::channel::mpsc::unbounded",
+    "futures_channel::mpsc::unbounded",
+];
+
+struct UnboundedQueue;
+
+impl PythonRule for UnboundedQueue {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        let Expr::Call(call) = expr else { return };
+        let Some(name) = queue_class(cx, &call.func) else {
+            return;
+        };
+        let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())
+            || call
+                .arguments
+                .find_argument_value("maxsize", 0)
+                .is_none_or(is_non_positive_literal);
+        if unbounded {
+            let help = if PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str()) {
+                "use a queue that takes a bound, e.g. `queue.Queue(maxsize=N)`"
+            } else {
+                "bound the queue with `maxsize=N` so producers wait instead of growing memory"
+            };
+            out.push(
+                Diagnostic::new(
+                    &UNBOUNDED_QUEUE,
+                    expr,
+                    format!("`{name}` has no capacity bound"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// The qualified queue class `func` constructs, including the
+/// `multiprocessing.Manager().Queue()` proxy form.
+fn queue_class(cx: &PyContext<'_>, func: &Expr) -> Option<String> {
+    if let Some(name) = cx.resolve(func) {
+        let listed = PYTHON_BOUNDABLE_QUEUES.contains(&name.as_str())
+            || PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str());
+        return listed.then_some(name);
+    }
+    let Expr::Attribute(attribute) = func else {
+        return None;
+    };
+    if !matches!(attribute.attr.as_str(), "Queue" | "JoinableQueue") {
+        return None;
+    }
+    let manager = match attribute.value.as_ref() {
+        Expr::Call(call) => Some(call),
+        Expr::Name(name) if cx.is_module_global(name.id.as_str()) => {
+            match cx.module_value(name.id.as_str()) {
+                Some(Expr::Call(call)) => Some(call),
+                _ => None,
+            }
+        }
+        _ => None,
+    }?;
+    let is_manager = cx.resolve(&manager.func).as_deref() == Some("multiprocessing.Manager");
+    is_manager.then(|| format!("multiprocessing.Manager().{}", attribute.attr))
+}
+
+/// `0`, `-1`: literal capacities that mean "unbounded" for Python queues.
+fn is_non_positive_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::NumberLiteral(ast::ExprNumberLiteral {
+            value: ast::Number::Int(int),
+            ..
+        }) => int.as_i64() == Some(0),
+        Expr::UnaryOp(unary) if unary.op == UnaryOp::USub => {
+            matches!(unary.operand.as_ref(), Expr::NumberLiteral(_))
+        }
+        _ => false,
+    }
+}
+
+impl RustRule for UnboundedQueue {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        let syn::Expr::Call(call) = expr else { return };
+        let Some(callee) = cx.callee_path(call) else {
+            return;
+        };
+        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) {
+            return;
+        }
+        let help = match callee.as_str() {
+            "std::sync::mpsc::channel" => "use `std::sync::mpsc::sync_channel(n)`",
+            "tokio::sync::mpsc::unbounded_channel" => "use `tokio::sync::mpsc::channel(n)`",
+            "futures::channel::mpsc::unbounded" | "futures_channel::mpsc::unbounded" => {
+                "use `futures::channel::mpsc::channel(n)`"
+            }
+            _ => "use the `bounded(n)` constructor",
+        };
+        out.push(
+            Diagnostic::new(
+                &UNBOUNDED_QUEUE,
+                span_of(expr),
+                format!("`{callee}` creates a channel with no capacity bound"),
+            )
+            .with_help(format!("{help} so senders wait instead of growing memory")),
+        );
+    }
+}
