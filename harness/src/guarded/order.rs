@@ -27,7 +27,7 @@ mod tracking {
     use std::cell::RefCell;
 
     crate::sync::thread_local! {
-        static HELD: RefCell<Vec<FieldSite>> = const { RefCell::new(Vec::new()) };
+        static HELD: RefCell<Vec<FieldSite>> = RefCell::new(Vec::new());
     }
 
     /// Proof that this thread registered a held field; unregisters on drop.
