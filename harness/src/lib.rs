@@ -33,7 +33,7 @@ pub mod __private {
         WriteFieldGuard,
     };
     pub use crate::labels::range_label;
-    pub use crate::singleton::SingletonCell;
+    pub use crate::singleton::{DefaultInit, SingletonCell};
     pub use std::borrow::Cow;
     pub use std::marker::PhantomData;
     pub use std::vec::Vec;

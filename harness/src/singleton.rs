@@ -34,10 +34,7 @@ impl<T: 'static> SingletonCell<T> {
     ///
     /// If `init` panics the panic reaches the caller and the cell stays
     /// empty: the next call runs `init` again.
-    pub fn get_or_init(&'static self, init: fn() -> T) -> &'static T
-    where
-        T: Send + Sync,
-    {
+    pub fn get_or_init(&'static self, init: fn() -> T) -> &'static T {
         #[cfg(not(loom))]
         let cell = &self.cell;
         #[cfg(loom)]
@@ -49,5 +46,24 @@ impl<T: 'static> SingletonCell<T> {
 impl<T: 'static> Default for SingletonCell<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// How a `#[derive(Singleton)]` without `init = ..` builds its instance.
+/// A trait of its own so that a missing `Default` gets a message naming the
+/// alternative.
+#[diagnostic::on_unimplemented(
+    message = "#[derive(Singleton)] needs `{Self}: Default` to build the instance",
+    label = "`{Self}` does not implement `Default`",
+    note = "derive or implement `Default`, or name a constructor with #[singleton(init = path::to::fn)]"
+)]
+pub trait DefaultInit {
+    /// `Default::default()`.
+    fn default_init() -> Self;
+}
+
+impl<T: Default> DefaultInit for T {
+    fn default_init() -> Self {
+        T::default()
     }
 }

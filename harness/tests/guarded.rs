@@ -67,7 +67,12 @@ fn only_marked_fields_are_locked_when_any_field_is_marked() {
 #[test]
 fn select_holds_several_fields_named_in_any_order() {
     let registry = Registry::default();
-    let mut held = registry.select().resolved().write_config().incidents().lock();
+    let mut held = registry
+        .select()
+        .resolved()
+        .write_config()
+        .incidents()
+        .lock();
     held.incidents.push("x".into());
     held.config.push_str("ok");
     *held.resolved += 1;
@@ -95,7 +100,12 @@ fn different_instances_are_independent() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, should_panic(expected = "#[guarded] Registry: lock order violation: acquiring `incidents` while holding `resolved`"))]
+#[cfg_attr(
+    debug_assertions,
+    should_panic(
+        expected = "#[guarded] Registry: lock order violation: acquiring `incidents` while holding `resolved`"
+    )
+)]
 fn out_of_order_accessors_panic_in_debug_builds() {
     let registry = Registry::default();
     let _resolved = registry.lock_resolved();
@@ -103,7 +113,10 @@ fn out_of_order_accessors_panic_in_debug_builds() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, should_panic(expected = "field `config` acquired while this thread already holds it"))]
+#[cfg_attr(
+    debug_assertions,
+    should_panic(expected = "field `config` acquired while this thread already holds it")
+)]
 fn reacquiring_a_held_field_panics_in_debug_builds() {
     let registry = Registry::default();
     let _first = registry.read_config();
@@ -111,7 +124,10 @@ fn reacquiring_a_held_field_panics_in_debug_builds() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, should_panic(expected = "acquiring `incidents` while holding `config`"))]
+#[cfg_attr(
+    debug_assertions,
+    should_panic(expected = "acquiring `incidents` while holding `config`")
+)]
 fn select_after_a_held_later_field_panics_in_debug_builds() {
     let registry = Registry::default();
     let _config = registry.write_config();

@@ -53,14 +53,25 @@ fn hand_written_inversion_is_reported_as_a_deadlock() {
         return;
     }
     let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "hand_written_inversion_is_reported_as_a_deadlock", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "hand_written_inversion_is_reported_as_a_deadlock",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(RUN_INVERSION, "1")
         .env("RUST_BACKTRACE", "0")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&child.stderr);
-    assert!(!child.status.success(), "the inverted model passed; loom missed the deadlock");
-    assert!(stderr.contains("deadlock; threads"), "child failed for another reason:\n{stderr}");
+    assert!(
+        !child.status.success(),
+        "the inverted model passed; loom missed the deadlock"
+    );
+    assert!(
+        stderr.contains("deadlock; threads"),
+        "child failed for another reason:\n{stderr}"
+    );
 }
 
 fn inverted_transfer_model() {

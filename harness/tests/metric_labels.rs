@@ -36,7 +36,10 @@ struct RouteLabels {
 #[test]
 fn label_names_are_the_field_names_in_order() {
     assert_eq!(RequestLabels::LABEL_NAMES, ["method", "cached", "retries"]);
-    assert_eq!(RouteLabels::LABEL_NAMES, ["route", "shard_offset", "tenant_id"]);
+    assert_eq!(
+        RouteLabels::LABEL_NAMES,
+        ["route", "shard_offset", "tenant_id"]
+    );
 }
 
 #[test]
@@ -47,16 +50,28 @@ fn enum_values_are_snake_case_variant_names() {
 
 #[test]
 fn values_render_in_field_order() {
-    let labels = RequestLabels { method: Method::Post, cached: true, retries: 2 };
+    let labels = RequestLabels {
+        method: Method::Post,
+        cached: true,
+        retries: 2,
+    };
     assert_eq!(labels.label_values(), ["post", "true", "2"]);
-    let labels = RequestLabels { method: Method::Get, cached: false, retries: 9 };
+    let labels = RequestLabels {
+        method: Method::Get,
+        cached: false,
+        retries: 9,
+    };
     assert_eq!(labels.label_values(), ["get", "false", "other"]);
 }
 
 #[test]
 fn unbounded_labels_have_no_series_bound() {
     assert_eq!(RouteLabels::MAX_SERIES, None);
-    let labels = RouteLabels { route: "/health".into(), shard_offset: -1, tenant_id: false };
+    let labels = RouteLabels {
+        route: "/health".into(),
+        shard_offset: -1,
+        tenant_id: false,
+    };
     assert_eq!(labels.label_values(), ["/health", "-1", "false"]);
 }
 
@@ -66,7 +81,15 @@ fn max_series_is_the_number_of_distinct_value_tuples() {
     for method in METHODS {
         for cached in [false, true] {
             for retries in 0..=u8::MAX {
-                tuples.insert(RequestLabels { method, cached, retries }.label_values().concat_tuple());
+                tuples.insert(
+                    RequestLabels {
+                        method,
+                        cached,
+                        retries,
+                    }
+                    .label_values()
+                    .concat_tuple(),
+                );
             }
         }
     }

@@ -44,7 +44,10 @@ fn racing_threads_share_one_instance_built_once() {
                 })
             })
             .collect();
-        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
     });
     assert!(addresses.windows(2).all(|pair| pair[0] == pair[1]));
     assert_eq!(CONSTRUCTED.load(Ordering::SeqCst), 1);

@@ -38,7 +38,9 @@ pub fn derive(input: syn::DeriveInput) -> TokenStream {
     };
     match audit(&input) {
         Ok(exempt) => {
-            let exempt = exempt.iter().map(|(field, reason)| quote!((#field, #reason)));
+            let exempt = exempt
+                .iter()
+                .map(|(field, reason)| quote!((#field, #reason)));
             quote! {
                 impl #impl_generics ::harden_harness::Bounded for #ident #ty_generics #where_clause {
                     const UNBOUNDED_FIELDS: &'static [(&'static str, &'static str)] = &[#(#exempt),*];
@@ -81,7 +83,11 @@ fn audit(input: &syn::DeriveInput) -> syn::Result<Vec<(String, String)>> {
 fn fields(input: &syn::DeriveInput) -> Vec<&syn::Field> {
     match &input.data {
         syn::Data::Struct(data) => data.fields.iter().collect(),
-        syn::Data::Enum(data) => data.variants.iter().flat_map(|variant| &variant.fields).collect(),
+        syn::Data::Enum(data) => data
+            .variants
+            .iter()
+            .flat_map(|variant| &variant.fields)
+            .collect(),
         syn::Data::Union(data) => data.fields.named.iter().collect(),
     }
 }
@@ -97,7 +103,10 @@ fn unbounded_reason(cx: &mut Ctxt, field: &syn::Field) -> Option<String> {
             if meta.path.is_ident("reason") {
                 let text: syn::LitStr = meta.value()?.parse()?;
                 if text.value().trim().is_empty() {
-                    return Err(syn::Error::new_spanned(&text, "the #[unbounded] reason must not be empty"));
+                    return Err(syn::Error::new_spanned(
+                        &text,
+                        "the #[unbounded] reason must not be empty",
+                    ));
                 }
                 reason = Some(text.value());
                 Ok(())
@@ -112,7 +121,10 @@ fn unbounded_reason(cx: &mut Ctxt, field: &syn::Field) -> Option<String> {
         return Some(String::new());
     }
     if reason.is_none() {
-        cx.error_spanned_by(attribute, "#[unbounded] needs a reason: #[unbounded(reason = \"why this cannot grow forever\")]");
+        cx.error_spanned_by(
+            attribute,
+            "#[unbounded] needs a reason: #[unbounded(reason = \"why this cannot grow forever\")]",
+        );
     }
     Some(reason.unwrap_or_default())
 }

@@ -9,7 +9,9 @@ pub fn derive(input: syn::DeriveInput) -> TokenStream {
     match variants(&input) {
         Ok(variants) => {
             let values = variants.iter().map(|(_, value)| value);
-            let arms = variants.iter().map(|(variant, value)| quote!(Self::#variant => #value));
+            let arms = variants
+                .iter()
+                .map(|(variant, value)| quote!(Self::#variant => #value));
             quote! {
                 impl ::harden_harness::LabelValue for #ident {
                     const VALUES: &'static [&'static str] = &[#(#values),*];
@@ -38,7 +40,10 @@ pub fn derive(input: syn::DeriveInput) -> TokenStream {
 fn variants(input: &syn::DeriveInput) -> syn::Result<Vec<(&syn::Ident, String)>> {
     let mut cx = Ctxt::default();
     if input.generics.lt_token.is_some() {
-        cx.error_spanned_by(&input.generics, "LabelValue cannot be derived for a generic enum");
+        cx.error_spanned_by(
+            &input.generics,
+            "LabelValue cannot be derived for a generic enum",
+        );
     }
     let syn::Data::Enum(data) = &input.data else {
         cx.error_spanned_by(&input.ident, "LabelValue can be derived only for a fieldless enum: its variants are the label values");
@@ -55,7 +60,13 @@ fn variants(input: &syn::DeriveInput) -> syn::Result<Vec<(&syn::Ident, String)>>
         }
         let value = snake_case(&variant.ident.to_string());
         if let Some((other, _)) = variants.iter().find(|(_, existing)| *existing == value) {
-            cx.error_spanned_by(&variant.ident, format!("`{}` and `{other}` both render as the label value \"{value}\"", variant.ident));
+            cx.error_spanned_by(
+                &variant.ident,
+                format!(
+                    "`{}` and `{other}` both render as the label value \"{value}\"",
+                    variant.ident
+                ),
+            );
         }
         variants.push((&variant.ident, value));
     }
@@ -71,7 +82,10 @@ pub fn snake_case(name: &str) -> String {
         if c.is_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|next| next.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_is_lower) {
+            if prev.is_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_uppercase() && next_is_lower)
+            {
                 snake.push('_');
             }
         }

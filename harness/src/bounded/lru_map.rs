@@ -213,17 +213,23 @@ impl<K: Hash + Eq + Clone, V> LruMap<K, V> {
     }
 
     fn node(&self, slot: usize) -> &Node<K, V> {
-        self.nodes[slot].as_ref().expect("LruMap: index points at a live slot")
+        self.nodes[slot]
+            .as_ref()
+            .expect("LruMap: index points at a live slot")
     }
 
     fn node_mut(&mut self, slot: usize) -> &mut Node<K, V> {
-        self.nodes[slot].as_mut().expect("LruMap: index points at a live slot")
+        self.nodes[slot]
+            .as_mut()
+            .expect("LruMap: index points at a live slot")
     }
 
     /// Unlink `slot` from the list, free it, and return its entry.
     fn take_slot(&mut self, slot: usize) -> (K, V) {
         self.unlink(slot);
-        let node = self.nodes[slot].take().expect("LruMap: index points at a live slot");
+        let node = self.nodes[slot]
+            .take()
+            .expect("LruMap: index points at a live slot");
         self.free.push(slot);
         (node.key, node.value)
     }

@@ -5,6 +5,8 @@ mod field;
 mod order;
 mod select;
 
-pub use field::{FieldGuard, FieldMutex, FieldRwLock, MutexFieldGuard, ReadFieldGuard, WriteFieldGuard};
+pub use field::{
+    FieldGuard, FieldMutex, FieldRwLock, MutexFieldGuard, ReadFieldGuard, WriteFieldGuard,
+};
 pub use order::FieldSite;
 pub use select::{Acquire, Read, Skip, Take, Write};

@@ -27,6 +27,13 @@ mod tracking {
     use std::cell::RefCell;
 
     crate::sync::thread_local! {
+        #[cfg_attr(
+            not(loom),
+            expect(
+                clippy::missing_const_for_thread_local,
+                reason = "loom's thread_local! does not accept a const initialiser"
+            )
+        )]
         static HELD: RefCell<Vec<FieldSite>> = RefCell::new(Vec::new());
     }
 

@@ -1,8 +1,8 @@
 //! The facade's normal backend: plain `std`.
 
 pub use std::sync::{
-    mpsc, Arc, Barrier, Condvar, LockResult, Mutex, MutexGuard, OnceLock, RwLock,
-    RwLockReadGuard, RwLockWriteGuard,
+    mpsc, Arc, Barrier, Condvar, LockResult, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard,
+    RwLockWriteGuard,
 };
 
 /// Atomics, as `std::sync::atomic` (loom's under `--cfg loom`).

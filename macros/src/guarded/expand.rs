@@ -11,14 +11,18 @@ pub fn expand(guarded: &Guarded) -> TokenStream {
         attrs, vis, ident, ..
     } = guarded;
     let field_decls = guarded.fields.iter().map(field_decl);
-    let params = guarded.fields.iter().map(|Field { ident, ty, .. }| quote!(#ident: #ty));
+    let params = guarded
+        .fields
+        .iter()
+        .map(|Field { ident, ty, .. }| quote!(#ident: #ty));
     let inits = guarded.fields.iter().map(field_init);
     let accessors = guarded
         .locked()
         .enumerate()
         .map(|(index, (field, kind))| accessors(guarded, index, field, kind));
     let select = select::expand(guarded);
-    let new_doc = format!("A `{ident}` from its field values, each locked field behind its own lock.");
+    let new_doc =
+        format!("A `{ident}` from its field values, each locked field behind its own lock.");
     quote! {
         #(#attrs)*
         #vis struct #ident {
@@ -64,7 +68,11 @@ pub fn site(guarded: &Guarded, index: usize, field: &Field, owner: TokenStream) 
 
 fn field_decl(field: &Field) -> TokenStream {
     let Field {
-        attrs, vis, ident, ty, lock,
+        attrs,
+        vis,
+        ident,
+        ty,
+        lock,
     } = field;
     match lock {
         // Locked fields are private: the accessors are the only way in.

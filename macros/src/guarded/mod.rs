@@ -10,7 +10,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: syn::ItemStruct = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => {
-            let error = syn::Error::new_spanned(&input, "#[guarded] applies to a struct with named fields");
+            let error =
+                syn::Error::new_spanned(&input, "#[guarded] applies to a struct with named fields");
             return crate::ctxt::fail(error, input);
         }
     };

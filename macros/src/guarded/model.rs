@@ -30,19 +30,30 @@ impl Guarded {
     pub fn from_ast(args: TokenStream, item: &syn::ItemStruct) -> syn::Result<Self> {
         let mut cx = Ctxt::default();
         if !args.is_empty() {
-            cx.error_spanned_by(&args, "#[guarded] takes no arguments; mark fields with #[lock] or #[lock(rw)]");
+            cx.error_spanned_by(
+                &args,
+                "#[guarded] takes no arguments; mark fields with #[lock] or #[lock(rw)]",
+            );
         }
         if item.generics.lt_token.is_some() || item.generics.where_clause.is_some() {
-            cx.error_spanned_by(&item.generics, "#[guarded] does not support generic structs");
+            cx.error_spanned_by(
+                &item.generics,
+                "#[guarded] does not support generic structs",
+            );
         }
         let named = match &item.fields {
             syn::Fields::Named(named) => named.named.iter().collect(),
             other => {
-                cx.error_spanned_by(other, "#[guarded] needs named fields: accessors are named after them");
+                cx.error_spanned_by(
+                    other,
+                    "#[guarded] needs named fields: accessors are named after them",
+                );
                 Vec::new()
             }
         };
-        let any_marked = named.iter().any(|field| attr::named(&field.attrs, "lock").next().is_some());
+        let any_marked = named
+            .iter()
+            .any(|field| attr::named(&field.attrs, "lock").next().is_some());
         let fields: Vec<Field> = named
             .iter()
             .map(|field| Field::from_ast(&mut cx, field, any_marked))
@@ -60,7 +71,9 @@ impl Guarded {
     }
 
     pub fn locked(&self) -> impl Iterator<Item = (&Field, LockKind)> {
-        self.fields.iter().filter_map(|field| field.lock.map(|kind| (field, kind)))
+        self.fields
+            .iter()
+            .filter_map(|field| field.lock.map(|kind| (field, kind)))
     }
 }
 
@@ -77,7 +90,9 @@ impl Field {
                     lock = Some(LockKind::RwLock);
                     Ok(())
                 } else {
-                    Err(meta.error("unknown lock kind: expected #[lock] (Mutex) or #[lock(rw)] (RwLock)"))
+                    Err(meta.error(
+                        "unknown lock kind: expected #[lock] (Mutex) or #[lock(rw)] (RwLock)",
+                    ))
                 }
             });
             if let Err(error) = parsed {

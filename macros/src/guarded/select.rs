@@ -13,8 +13,12 @@ pub fn expand(guarded: &Guarded) -> TokenStream {
     let select = format_ident!("{}Select", ident);
     let guards = format_ident!("{}Guards", ident);
     let locked: Vec<_> = guarded.locked().collect();
-    let picks: Vec<_> = (0..locked.len()).map(|i| format_ident!("__HardenPick{}", i)).collect();
-    let skips = locked.iter().map(|_| quote!(::harden_harness::__private::Skip));
+    let picks: Vec<_> = (0..locked.len())
+        .map(|i| format_ident!("__HardenPick{}", i))
+        .collect();
+    let skips = locked
+        .iter()
+        .map(|_| quote!(::harden_harness::__private::Skip));
     let bounds: Vec<_> = locked
         .iter()
         .zip(&picks)

@@ -62,9 +62,12 @@ fn value(label: &Label<'_>) -> TokenStream {
                 <#ty as ::harden_harness::LabelValue>::label_value(&self.#ident)
             )
         },
-        LabelKind::Range { lo, hi, .. } => quote! {
+        LabelKind::Range(range) => {
+            let (lo, hi) = (&range.lo, &range.hi);
+            quote! {
             ::harden_harness::__private::range_label::<#ty>(&self.#ident, #lo, #hi)
-        },
+            }
+        }
         LabelKind::Unbounded => quote! {
             ::harden_harness::__private::Cow::Owned(::std::string::ToString::to_string(&self.#ident))
         },
@@ -72,7 +75,11 @@ fn value(label: &Label<'_>) -> TokenStream {
 }
 
 fn max_series(set: &LabelSet<'_>) -> TokenStream {
-    if set.labels.iter().any(|label| matches!(label.kind, LabelKind::Unbounded)) {
+    if set
+        .labels
+        .iter()
+        .any(|label| matches!(label.kind, LabelKind::Unbounded))
+    {
         return quote!(::core::option::Option::None);
     }
     let factors = set.labels.iter().map(|label| match &label.kind {
@@ -80,8 +87,8 @@ fn max_series(set: &LabelSet<'_>) -> TokenStream {
             let ty = label.ty;
             quote_spanned!(ty.span()=> <#ty as ::harden_harness::LabelValue>::VALUES.len() as u64)
         }
-        LabelKind::Range { count, .. } => {
-            let count = u64::try_from(*count).unwrap_or(u64::MAX);
+        LabelKind::Range(range) => {
+            let count = u64::try_from(range.count).unwrap_or(u64::MAX);
             quote!(#count)
         }
         LabelKind::Unbounded => unreachable!("handled above"),

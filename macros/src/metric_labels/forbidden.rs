@@ -56,7 +56,9 @@ pub fn reason(name: &str) -> Option<&'static str> {
     SUFFIXES
         .iter()
         .any(|suffix| name.ends_with(suffix))
-        .then_some("it matches a forbidden label pattern (*_id, *_uuid, *_email, *_ip, *_token, *_timestamp)")
+        .then_some(
+        "it matches a forbidden label pattern (*_id, *_uuid, *_email, *_ip, *_token, *_timestamp)",
+    )
 }
 
 #[cfg(test)]

@@ -21,11 +21,19 @@ pub struct Label<'a> {
     pub kind: LabelKind,
 }
 
+/// An integer label's declared range, inclusive at both ends.
+pub struct IntRange {
+    pub lo: syn::Expr,
+    pub hi: syn::Expr,
+    /// Values in the range plus the shared out-of-range value.
+    pub count: u128,
+}
+
 pub enum LabelKind {
     /// The type implements `LabelValue`.
     Typed,
     /// An integer with `#[label(range = lo..=hi)]`.
-    Range { lo: syn::Expr, hi: syn::Expr, count: u128 },
+    Range(Box<IntRange>),
     /// `#[label(unbounded)]`: rendered with `Display`, no cardinality bound.
     Unbounded,
 }
@@ -46,7 +54,10 @@ impl<'a> LabelSet<'a> {
     pub fn from_ast(input: &'a syn::DeriveInput) -> syn::Result<Self> {
         let mut cx = Ctxt::default();
         if input.generics.lt_token.is_some() {
-            cx.error_spanned_by(&input.generics, "MetricLabels cannot be derived for a generic struct");
+            cx.error_spanned_by(
+                &input.generics,
+                "MetricLabels cannot be derived for a generic struct",
+            );
         }
         let max_series = parse_max_series(&mut cx, &input.attrs);
         let fields: Vec<&syn::Field> = match &input.data {
@@ -59,12 +70,21 @@ impl<'a> LabelSet<'a> {
                 Vec::new()
             }
         };
-        let labels: Vec<Label<'a>> = fields.into_iter().filter_map(|field| Label::from_ast(&mut cx, field)).collect();
+        let labels: Vec<Label<'a>> = fields
+            .into_iter()
+            .filter_map(|field| Label::from_ast(&mut cx, field))
+            .collect();
         if let Some(limit) = &max_series {
-            if let Some(free) = labels.iter().find(|label| matches!(label.kind, LabelKind::Unbounded)) {
+            if let Some(free) = labels
+                .iter()
+                .find(|label| matches!(label.kind, LabelKind::Unbounded))
+            {
                 cx.error_spanned_by(
                     limit,
-                    format!("max_series cannot be checked: label `{}` is #[label(unbounded)]", free.name),
+                    format!(
+                        "max_series cannot be checked: label `{}` is #[label(unbounded)]",
+                        free.name
+                    ),
                 );
             }
         }
@@ -89,15 +109,19 @@ impl<'a> Label<'a> {
         }
         let label_attr = parse_label_attr(cx, field);
         let type_name = last_type_name(&field.ty);
-        let is_integer = type_name.as_deref().is_some_and(|name| INTEGERS.contains(&name));
-        let is_string = type_name.as_deref().is_some_and(|name| STRINGS.contains(&name));
+        let is_integer = type_name
+            .as_deref()
+            .is_some_and(|name| INTEGERS.contains(&name));
+        let is_string = type_name
+            .as_deref()
+            .is_some_and(|name| STRINGS.contains(&name));
         let kind = if label_attr.unbounded {
             LabelKind::Unbounded
         } else if let Some((lo, hi, count)) = label_attr.range {
             if !is_integer {
                 cx.error_spanned_by(&field.ty, format!("#[label(range = ..)] applies to integer labels; `{name}` is not an integer"));
             }
-            LabelKind::Range { lo, hi, count }
+            LabelKind::Range(Box::new(IntRange { lo, hi, count }))
         } else if is_integer {
             cx.error_spanned_by(
                 &field.ty,
@@ -126,7 +150,11 @@ impl<'a> Label<'a> {
 fn last_type_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Reference(reference) => last_type_name(&reference.elem),
-        syn::Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string()),
         _ => None,
     }
 }
@@ -163,7 +191,8 @@ fn parse_label_attr(cx: &mut Ctxt, field: &syn::Field) -> LabelAttr {
                 label.range = Some(parse_range(&range)?);
                 Ok(())
             } else {
-                Err(meta.error("unknown #[label] option: expected `range = LO..=HI` or `unbounded`"))
+                Err(meta
+                    .error("unknown #[label] option: expected `range = LO..=HI` or `unbounded`"))
             }
         });
         if let Err(error) = parsed {
@@ -171,7 +200,10 @@ fn parse_label_attr(cx: &mut Ctxt, field: &syn::Field) -> LabelAttr {
         }
     }
     if label.unbounded && label.range.is_some() {
-        cx.error_spanned_by(&field.ty, "a label is either #[label(unbounded)] or #[label(range = ..)], not both");
+        cx.error_spanned_by(
+            &field.ty,
+            "a label is either #[label(unbounded)] or #[label(range = ..)], not both",
+        );
     }
     label
 }
@@ -180,7 +212,12 @@ fn parse_label_attr(cx: &mut Ctxt, field: &syn::Field) -> LabelAttr {
 /// the value count, one more than the range for the shared out-of-range
 /// value.
 fn parse_range(range: &syn::ExprRange) -> syn::Result<(syn::Expr, syn::Expr, u128)> {
-    let invalid = || syn::Error::new(range.span(), "expected an integer range with literal ends, e.g. 100..=599");
+    let invalid = || {
+        syn::Error::new(
+            range.span(),
+            "expected an integer range with literal ends, e.g. 100..=599",
+        )
+    };
     let (Some(start), Some(end)) = (&range.start, &range.end) else {
         return Err(invalid());
     };

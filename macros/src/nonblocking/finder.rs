@@ -81,12 +81,16 @@ impl Finder {
             return;
         };
         let method = call.method.to_string();
-        let entry = self.entries.iter().filter(|entry| entry.kind == Kind::Method).find(|entry| {
-            let Some((entry_method, entry_type)) = entry.path.split_last() else {
-                return false;
-            };
-            *entry_method == method && entry_type.ends_with(&receiver_type)
-        });
+        let entry = self
+            .entries
+            .iter()
+            .filter(|entry| entry.kind == Kind::Method)
+            .find(|entry| {
+                let Some((entry_method, entry_type)) = entry.path.split_last() else {
+                    return false;
+                };
+                *entry_method == method && entry_type.ends_with(&receiver_type)
+            });
         if let Some(entry) = entry {
             self.found.push(BlockingCall {
                 tokens: call.method.to_token_stream(),
@@ -218,7 +222,9 @@ fn constructed_type(expr: &syn::Expr) -> Option<Vec<String>> {
     };
     let mut path = segments(&func.path);
     path.pop();
-    let is_type = path.last().is_some_and(|name| name.starts_with(char::is_uppercase));
+    let is_type = path
+        .last()
+        .is_some_and(|name| name.starts_with(char::is_uppercase));
     is_type.then_some(path)
 }
 

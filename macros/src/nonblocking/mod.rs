@@ -18,7 +18,10 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         cx.error_spanned_by(&args, "#[nonblocking] takes no arguments");
     }
     if function.sig.asyncness.is_none() {
-        cx.error_spanned_by(&function.sig.fn_token, "#[nonblocking] applies to an `async fn`; this function is synchronous");
+        cx.error_spanned_by(
+            function.sig.fn_token,
+            "#[nonblocking] applies to an `async fn`; this function is synchronous",
+        );
     }
     for call in finder::blocking_calls(&function.block, blocking_list::entries()) {
         cx.error_spanned_by(&call.tokens, call.message());

@@ -8,7 +8,9 @@ pub fn expand(singleton: &Singleton<'_>) -> TokenStream {
     let ident = singleton.ident;
     let init = match &singleton.init {
         Some(path) => quote!(#path),
-        None => quote_spanned!(ident.span()=> <#ident as ::core::default::Default>::default),
+        None => {
+            quote_spanned!(ident.span()=> <#ident as ::harden_harness::__private::DefaultInit>::default_init)
+        }
     };
     let doc = format!(
         "The one `{ident}` of this process, initialised on first use.\n\n\

@@ -39,7 +39,8 @@ fn parse_init(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<syn::Path> {
                 init = Some(path);
                 Ok(())
             } else {
-                Err(meta.error("unknown #[singleton] option: expected `init = path::to::constructor`"))
+                Err(meta
+                    .error("unknown #[singleton] option: expected `init = path::to::constructor`"))
             }
         });
         if let Err(error) = parsed {
