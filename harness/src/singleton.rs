@@ -34,6 +34,7 @@ impl<T: 'static> SingletonCell<T> {
     ///
     /// If `init` panics the panic reaches the caller and the cell stays
     /// empty: the next call runs `init` again.
+    #[inline]
     pub fn get_or_init(&'static self, init: fn() -> T) -> &'static T {
         #[cfg(not(loom))]
         let cell = &self.cell;

@@ -3,6 +3,7 @@
 
 use super::eviction::OnEvict;
 use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
@@ -121,31 +122,35 @@ impl<K: Hash + Eq + Clone, V> LruMap<K, V> {
     /// previous value for `key`. A new key in a full map first evicts the
     /// least recently used entry (to the eviction callback, if any).
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        if let Some(&slot) = self.index.get(&key) {
-            self.touch(slot);
-            return Some(std::mem::replace(&mut self.node_mut(slot).value, value));
-        }
-        if self.index.len() == self.capacity {
+        // Reserve the new entry's slot first so that the index is hashed
+        // once, through `entry`, whether the key is new or present.
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.nodes.push(None);
+            self.nodes.len() - 1
+        });
+        let key = match self.index.entry(key) {
+            Entry::Occupied(present) => {
+                let present = *present.get();
+                self.free.push(slot);
+                self.touch(present);
+                return Some(std::mem::replace(&mut self.node_mut(present).value, value));
+            }
+            Entry::Vacant(vacant) => {
+                let key = vacant.key().clone();
+                vacant.insert(slot);
+                key
+            }
+        };
+        if self.index.len() > self.capacity {
             self.evict_lru();
         }
-        let node = Node {
-            key: key.clone(),
+        self.nodes[slot] = Some(Node {
+            key,
             value,
             prev: NONE,
             next: NONE,
-        };
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot] = Some(node);
-                slot
-            }
-            None => {
-                self.nodes.push(Some(node));
-                self.nodes.len() - 1
-            }
-        };
+        });
         self.push_front(slot);
-        self.index.insert(key, slot);
         None
     }
 

@@ -21,6 +21,7 @@ pub fn expand(singleton: &Singleton<'_>) -> TokenStream {
     quote! {
         impl #ident {
             #[doc = #doc]
+            #[inline]
             pub fn instance() -> &'static #ident {
                 static INSTANCE: ::harden_harness::__private::SingletonCell<#ident> =
                     ::harden_harness::__private::SingletonCell::new();
