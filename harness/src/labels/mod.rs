@@ -4,6 +4,16 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 
+#[cfg(feature = "metrics")]
+mod metrics_crate;
+#[cfg(feature = "prometheus")]
+mod prometheus_crate;
+
+#[cfg(feature = "metrics")]
+pub use metrics_crate::to_metrics_labels;
+#[cfg(feature = "prometheus")]
+pub use prometheus_crate::with_labels;
+
 /// A type whose every value renders as one of a fixed set of label values.
 ///
 /// Implemented for `bool` and, through `#[derive(LabelValue)]`, for fieldless
