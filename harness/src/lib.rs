@@ -38,3 +38,8 @@ pub mod __private {
     pub use std::marker::PhantomData;
     pub use std::vec::Vec;
 }
+
+/// The README's code, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
