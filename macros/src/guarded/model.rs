@@ -58,8 +58,9 @@ impl Guarded {
             .iter()
             .map(|field| Field::from_ast(&mut cx, field, any_marked))
             .collect();
-        if !named.is_empty() && fields.iter().all(|field| field.lock.is_none()) {
-            cx.error_spanned_by(&item.ident, "#[guarded] struct has no locked field");
+        let is_named = matches!(item.fields, syn::Fields::Named(_));
+        if is_named && fields.iter().all(|field| field.lock.is_none()) {
+            cx.error_spanned_by(&item.ident, "#[guarded] struct has no field to lock");
         }
         cx.check()?;
         Ok(Self {

@@ -41,9 +41,11 @@ pub fn expand(set: &LabelSet<'_>) -> TokenStream {
 }
 
 /// The impl emitted next to errors, so uses of the type do not cascade.
-pub fn stub(ident: &syn::Ident) -> TokenStream {
+pub fn stub(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
-        impl ::harden_harness::MetricLabels for #ident {
+        impl #impl_generics ::harden_harness::MetricLabels for #ident #ty_generics #where_clause {
             const LABEL_NAMES: &'static [&'static str] = &[];
             const MAX_SERIES: ::core::option::Option<u64> = ::core::option::Option::None;
 

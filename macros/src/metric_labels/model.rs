@@ -4,7 +4,6 @@ use super::forbidden;
 use crate::attr;
 use crate::ctxt::Ctxt;
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
 
 pub struct LabelSet<'a> {
     pub ident: &'a syn::Ident,
@@ -46,6 +45,8 @@ const STRINGS: &[&str] = &["String", "str", "Cow"];
 /// What a field's `#[label(...)]` said.
 #[derive(Default)]
 struct LabelAttr {
+    /// The attribute had an error, already reported: check nothing else.
+    invalid: bool,
     unbounded: bool,
     range: Option<(syn::Expr, syn::Expr, u128)>,
 }
@@ -115,7 +116,9 @@ impl<'a> Label<'a> {
         let is_string = type_name
             .as_deref()
             .is_some_and(|name| STRINGS.contains(&name));
-        let kind = if label_attr.unbounded {
+        let kind = if label_attr.invalid {
+            LabelKind::Typed
+        } else if label_attr.unbounded {
             LabelKind::Unbounded
         } else if let Some((lo, hi, count)) = label_attr.range {
             if !is_integer {
@@ -197,13 +200,15 @@ fn parse_label_attr(cx: &mut Ctxt, field: &syn::Field) -> LabelAttr {
         });
         if let Err(error) = parsed {
             cx.syn_error(error);
+            label.invalid = true;
         }
-    }
-    if label.unbounded && label.range.is_some() {
-        cx.error_spanned_by(
-            &field.ty,
-            "a label is either #[label(unbounded)] or #[label(range = ..)], not both",
-        );
+        if label.unbounded && label.range.is_some() && !label.invalid {
+            cx.error_spanned_by(
+                attribute,
+                "a label is either #[label(unbounded)] or #[label(range = ..)], not both",
+            );
+            label.invalid = true;
+        }
     }
     label
 }
@@ -213,8 +218,8 @@ fn parse_label_attr(cx: &mut Ctxt, field: &syn::Field) -> LabelAttr {
 /// value.
 fn parse_range(range: &syn::ExprRange) -> syn::Result<(syn::Expr, syn::Expr, u128)> {
     let invalid = || {
-        syn::Error::new(
-            range.span(),
+        syn::Error::new_spanned(
+            range,
             "expected an integer range with literal ends, e.g. 100..=599",
         )
     };
@@ -229,7 +234,7 @@ fn parse_range(range: &syn::ExprRange) -> syn::Result<(syn::Expr, syn::Expr, u12
         hi_expr = syn::parse_quote!((#end) - 1);
     }
     if hi < lo {
-        return Err(syn::Error::new(range.span(), "empty label range"));
+        return Err(syn::Error::new_spanned(range, "empty label range"));
     }
     let count = u128::try_from(hi - lo).map_err(|_| invalid())? + 2;
     Ok(((**start).clone(), hi_expr, count))
