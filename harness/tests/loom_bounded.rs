@@ -45,16 +45,20 @@ fn concurrent_inserts_stay_bounded_and_every_count_is_kept_or_evicted() {
                 }),
             ))
         };
-        let other = {
+        let first = {
             let log = Arc::clone(&log);
             thread::spawn(move || {
                 record(&log, 1, 10);
                 record(&log, 1, 11);
             })
         };
-        record(&log, 2, 20);
+        let second = {
+            let log = Arc::clone(&log);
+            thread::spawn(move || record(&log, 2, 20))
+        };
         record(&log, 3, 30);
-        other.join().unwrap();
+        first.join().unwrap();
+        second.join().unwrap();
 
         let held = log.select().recent().by_source().lock();
         assert_eq!(held.recent.len(), LOG_CAPACITY);

@@ -26,12 +26,18 @@ fn select_in_opposite_orders_never_deadlocks() {
                 *held.savings += 10;
             })
         };
+        let auditor = {
+            let accounts = Arc::clone(&accounts);
+            thread::spawn(move || *accounts.lock_savings())
+        };
         // Named the other way round: still acquired checking-then-savings.
         let mut held = accounts.select().savings().checking().lock();
         *held.savings -= 5;
         *held.checking += 5;
         drop(held);
         mover.join().unwrap();
+        let seen_savings = auditor.join().unwrap();
+        assert!([-5, 0, 5, 10].contains(&seen_savings));
         let held = accounts.select().checking().savings().lock();
         assert_eq!(*held.checking + *held.savings, 100);
     });

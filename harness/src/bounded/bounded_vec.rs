@@ -125,11 +125,11 @@ impl<T> BoundedVec<T> {
     }
 }
 
+/// Pushes each item in turn: items evicted on the way go to the eviction
+/// callback if there is one, and are dropped otherwise.
 impl<T> Extend<T> for BoundedVec<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for value in iter {
-            // The evicted item, if any, has already gone to the callback or
-            // is intentionally dropped, as documented on `extend`'s users.
             drop(self.push(value));
         }
     }
