@@ -91,3 +91,15 @@ proptest! {
 fn zero_capacity_is_rejected() {
     let _ = BoundedVec::<u8>::new(0);
 }
+
+#[test]
+fn extend_keeps_the_newest_and_feeds_the_callback() {
+    let evicted = Arc::new(Mutex::new(Vec::new()));
+    let mut real = {
+        let evicted = Arc::clone(&evicted);
+        BoundedVec::with_eviction(3, move |value| evicted.lock().unwrap().push(value))
+    };
+    real.extend(0..5);
+    assert!(real.iter().copied().eq(2..5));
+    assert_eq!(*evicted.lock().unwrap(), [0, 1]);
+}

@@ -43,6 +43,18 @@ async fn awaited_lookalikes(path: &str) -> std::io::Result<String> {
     Ok(format!("{text}{length}"))
 }
 
+struct Service {
+    root: String,
+}
+
+impl Service {
+    /// Methods take `#[nonblocking]` too.
+    #[nonblocking]
+    async fn index(&self) -> std::io::Result<String> {
+        fs::read_to_string(&self.root).await
+    }
+}
+
 fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut context = Context::from_waker(Waker::noop());
@@ -56,4 +68,10 @@ fn block_on<F: Future>(future: F) -> F::Output {
 #[test]
 fn lookalike_calls_compile_and_run() {
     assert_eq!(block_on(awaited_lookalikes("ok")).unwrap(), "OKtrue");
+}
+
+#[test]
+fn methods_can_be_nonblocking() {
+    let service = Service { root: "www".into() };
+    assert_eq!(block_on(service.index()).unwrap(), "WWW");
 }

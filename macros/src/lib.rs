@@ -3,7 +3,7 @@
 //! expand to.
 //!
 //! Each macro follows the same pipeline: parse the item into a small typed
-//! model, validate it collecting every error (see [`ctxt`]), then expand
+//! model, validate it collecting every error (serde_derive-style `Ctxt`), then expand
 //! with `quote!`. On error the expansion is the errors plus a stub, so a
 //! user sees one clear message per mistake rather than a cascade.
 
