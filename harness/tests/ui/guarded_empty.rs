@@ -1,0 +1,6 @@
+use harden_harness::guarded;
+
+#[guarded]
+struct Registry {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use harden_harness::guarded;
+
+#[guarded]
+enum Registry {
+    Open(Vec<String>),
+}
+
+fn main() {}

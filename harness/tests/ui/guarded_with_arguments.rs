@@ -1,0 +1,8 @@
+use harden_harness::guarded;
+
+#[guarded(rw)]
+struct Registry {
+    incidents: Vec<String>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use harden_harness::nonblocking;
+
+#[nonblocking(strict)]
+async fn handle() {}
+
+#[nonblocking]
+struct NotAFunction;
+
+fn main() {}

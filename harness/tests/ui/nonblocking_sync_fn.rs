@@ -1,0 +1,10 @@
+use harden_harness::nonblocking;
+
+#[nonblocking]
+fn load() -> u32 {
+    1
+}
+
+fn main() {
+    let _ = load();
+}

@@ -1,0 +1,10 @@
+use harden_harness::Singleton;
+
+#[derive(Singleton)]
+struct Config {
+    name: String,
+}
+
+fn main() {
+    let _ = Config::instance();
+}
