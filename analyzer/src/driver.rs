@@ -1,0 +1,251 @@
+//! Checks files in parallel: read, decode, parse, run the enabled rules
+//! from one walk, apply suppressions. Each file's work runs inside
+//! `catch_unwind` on a thread with a large stack, so neither a bug in a
+//! rule nor a hostile file takes the run down.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+
+use rayon::prelude::*;
+
+use harden_rules::tool::{INTERNAL_ERROR, PARSE_ERROR, READ_ERROR};
+use harden_rules::{Diagnostic, RuleEntry, Settings, Span};
+
+use crate::discover::{io_message, Candidate, WalkError};
+use crate::parse::{self, SourceKind};
+use crate::project::Project;
+use crate::suppress::{self, Finding};
+
+/// Stack of each checking thread. Parsers and rule walks recurse once per
+/// nesting level; the nesting pre-scan bounds brackets, this bounds the rest.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// The outcome for one file.
+#[derive(Debug)]
+pub struct FileReport {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// The text, kept only when there are findings to render.
+    pub source: Option<Arc<str>>,
+    /// Sorted by position, then code.
+    pub findings: Vec<Finding>,
+}
+
+/// Everything a run found.
+#[derive(Debug)]
+pub struct CheckResult {
+    pub files_checked: usize,
+    /// Only files with findings, sorted by path.
+    pub files: Vec<FileReport>,
+}
+
+/// Checks `candidates` on `threads` threads (0: one per core) and turns
+/// walk errors into E002 findings.
+pub fn check_all(
+    project: &Project,
+    candidates: &[Candidate],
+    walk_errors: Vec<WalkError>,
+    threads: usize,
+) -> Result<CheckResult, rayon::ThreadPoolBuildError> {
+    install_panic_hook();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK_SIZE)
+        .build()?;
+    let mut files: Vec<FileReport> = pool.install(|| {
+        candidates
+            .par_iter()
+            .map(|candidate| check_file(project, candidate))
+            .filter(|report| !report.findings.is_empty())
+            .collect()
+    });
+    files.extend(walk_errors.into_iter().map(|error| FileReport {
+        path: error.path,
+        source: None,
+        findings: vec![tool_finding(Diagnostic::new(
+            &READ_ERROR,
+            Span::default(),
+            error.message,
+        ))],
+    }));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(CheckResult {
+        files_checked: candidates.len(),
+        files,
+    })
+}
+
+fn tool_finding(diagnostic: Diagnostic) -> Finding {
+    Finding {
+        diagnostic,
+        suppressed: false,
+    }
+}
+
+/// One file, start to end. Never panics: a panic becomes E003.
+pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
+    let path = &candidate.path;
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return report(
+                path,
+                None,
+                vec![tool_finding(Diagnostic::new(
+                    &READ_ERROR,
+                    Span::default(),
+                    format!("cannot read file: {}", io_message(&error)),
+                ))],
+            )
+        }
+    };
+    let source: Arc<str> = match String::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to() as u32;
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let diagnostic = Diagnostic::new(
+                &READ_ERROR,
+                Span::new(offset, offset + 1),
+                "file is not valid UTF-8",
+            )
+            .with_help("save the file as UTF-8 or exclude it");
+            return report(path, Some(text.into()), vec![tool_finding(diagnostic)]);
+        }
+    };
+    let enabled = project.enabled_for(path);
+    let outcome = catch_panic(|| analyse(project, candidate, &source, &enabled));
+    if candidate.kind == SourceKind::Rust {
+        parse::rust::forget_spans();
+    }
+    let mut findings = match outcome {
+        Ok(findings) => findings,
+        Err(message) => vec![tool_finding(Diagnostic::new(
+            &INTERNAL_ERROR,
+            Span::default(),
+            format!("internal error: {message}"),
+        ))],
+    };
+    findings.retain(|finding| enabled.contains(finding.diagnostic.rule.code));
+    report(path, Some(source), findings)
+}
+
+fn report(path: &Path, source: Option<Arc<str>>, mut findings: Vec<Finding>) -> FileReport {
+    findings.sort_by(|a, b| {
+        let key = |finding: &Finding| {
+            let diagnostic = &finding.diagnostic;
+            (
+                diagnostic.span.start,
+                diagnostic.rule.code,
+                diagnostic.span.end,
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.diagnostic.message.cmp(&b.diagnostic.message))
+    });
+    FileReport {
+        path: path.to_path_buf(),
+        source: source.filter(|_| !findings.is_empty()),
+        findings,
+    }
+}
+
+/// Parse, check, suppress.
+fn analyse(
+    project: &Project,
+    candidate: &Candidate,
+    source: &str,
+    enabled: &BTreeSet<&'static str>,
+) -> Vec<Finding> {
+    debug_panic_hook(&candidate.path);
+    let rules: Vec<&'static RuleEntry> = harden_rules::REGISTRY
+        .iter()
+        .filter(|entry| enabled.contains(entry.meta.code))
+        .collect();
+    let settings: &Settings = &project.settings;
+    let parsed = match candidate.kind {
+        SourceKind::Python => {
+            let is_stub = candidate.path.extension().is_some_and(|ext| ext == "pyi");
+            parse::python::parse(source, is_stub).map(|parsed| {
+                let diagnostics =
+                    harden_rules::python::check(parsed.module(), source, settings, &rules);
+                suppress::apply(source, parsed.comments(), diagnostics, enabled)
+            })
+        }
+        SourceKind::Rust => parse::rust::parse(source).map(|parsed| {
+            let diagnostics = harden_rules::rust::check(parsed.file(), source, settings, &rules);
+            suppress::apply(source, parsed.comments(), diagnostics, enabled)
+        }),
+    };
+    parsed.unwrap_or_else(|error| {
+        vec![tool_finding(
+            Diagnostic::new(&PARSE_ERROR, error.span, error.message)
+                .with_help("unparsed code is unchecked code: fix the syntax or exclude the file"),
+        )]
+    })
+}
+
+/// Lets the end-to-end tests exercise the E003 path: debug builds panic on
+/// files whose name is in `HARDEN_DEBUG_PANIC_ON`. Release builds never do.
+fn debug_panic_hook(path: &Path) {
+    if cfg!(debug_assertions) {
+        if let Ok(name) = std::env::var("HARDEN_DEBUG_PANIC_ON") {
+            if path.file_name().is_some_and(|file| file == name.as_str()) {
+                panic!("panic requested by HARDEN_DEBUG_PANIC_ON");
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Set while a file is being checked: panics there are findings, not crashes.
+    static CHECKING: Cell<bool> = const { Cell::new(false) };
+    /// Where the last caught panic happened.
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps the default hook for panics outside file checks and records the
+/// location, quietly, for panics inside them.
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CHECKING.get() {
+                let location = info
+                    .location()
+                    .map(|location| format!("{}:{}", location.file(), location.line()));
+                PANIC_LOCATION.set(location);
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs `work`, turning a panic into its message.
+fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    CHECKING.set(true);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(work));
+    CHECKING.set(false);
+    outcome.map_err(|payload| {
+        let message = panic_message(payload.as_ref());
+        match PANIC_LOCATION.take() {
+            Some(location) => format!("{message} at {location}"),
+            None => message,
+        }
+    })
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-text payload".to_string())
+}
