@@ -35,6 +35,7 @@ pub fn derive_singleton(input: TokenStream) -> TokenStream {
 /// Put each field of a struct behind its own lock: every field when no
 /// field carries `#[lock]`, otherwise only the fields that do.
 ///
+/// Build it with the generated `from_fields(..)` (or a derived `Default`).
 /// `#[lock]` fields get a `Mutex` and a `lock_<field>()` accessor;
 /// `#[lock(rw)]` fields an `RwLock` with `read_<field>()` and
 /// `write_<field>()`. `select()` names several fields, in any order, and
