@@ -75,8 +75,8 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// Reject calls to known blocking APIs in the body of an `async fn`.
 ///
 /// The list is `rules/data/rust_blocking_apis.txt`, shared with harden's
-/// BLK rules. Calls inside closures handed to `spawn_blocking` or
-/// `block_in_place` are allowed, and so are calls that are `.await`ed
+/// BLK rules. Calls inside closures handed to `spawn_blocking`,
+/// `block_in_place` or `thread::spawn` are allowed, and so are calls that are `.await`ed
 /// (an awaited `fs::read` is `tokio::fs`, not `std::fs`).
 #[proc_macro_attribute]
 pub fn nonblocking(args: TokenStream, input: TokenStream) -> TokenStream {

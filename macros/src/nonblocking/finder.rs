@@ -7,8 +7,8 @@
 //! Command::new(..)`, `let s: UdpSocket = ..`) and on builder chains
 //! rooted at a constructor (`Command::new(..).arg(..).output()`).
 //!
-//! Not reported: calls inside the closure handed to `spawn_blocking` or
-//! `block_in_place`, calls that are `.await`ed directly (an awaited
+//! Not reported: calls inside the closure handed to `spawn_blocking`,
+//! `block_in_place` or `thread::spawn`, calls that are `.await`ed directly (an awaited
 //! `fs::read` is `tokio::fs::read`), and nested `fn` items.
 
 use super::blocking_list::{Entry, Kind};
@@ -18,8 +18,13 @@ use quote::ToTokens;
 use std::collections::HashMap;
 use syn::visit::Visit;
 
-/// Entry points whose closure argument runs off the async executor.
+/// Entry points whose closure argument runs off the async executor,
+/// matched on the last path segment or method name.
 const OFFLOADERS: &[&str] = &["spawn_blocking", "block_in_place"];
+
+/// `thread::spawn(..)`: its closure runs on a new OS thread. Matched as a
+/// path suffix, since a bare `spawn` is usually a task spawn.
+const THREAD_SPAWN: [&str; 2] = ["thread", "spawn"];
 
 /// A reported call.
 pub struct BlockingCall {
@@ -156,11 +161,11 @@ impl Finder {
 impl<'ast> Visit<'ast> for Finder {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(func) = &*call.func {
-            let is_offloader = func
-                .path
-                .segments
+            let written = segments(&func.path);
+            let is_offloader = written
                 .last()
-                .is_some_and(|last| OFFLOADERS.contains(&last.ident.to_string().as_str()));
+                .is_some_and(|last| OFFLOADERS.contains(&last.as_str()))
+                || written.ends_with(&THREAD_SPAWN.map(String::from));
             if is_offloader {
                 return;
             }
@@ -263,6 +268,11 @@ mod tests {
     #[test]
     fn ignores_single_segments_awaited_calls_and_offloaded_closures() {
         assert!(found("{ sleep(d); tokio::time::sleep(d).await; fs::read(p).await; tokio::task::spawn_blocking(move || std::fs::read(p)); }").is_empty());
+        assert!(found("{ std::thread::spawn(move || thread::sleep(d)); handle.spawn_blocking(|| fs::read(p)); }").is_empty());
+        assert_eq!(
+            found("{ tokio::spawn(async { thread::sleep(d) }); }"),
+            ["thread::sleep"]
+        );
     }
 
     #[test]
