@@ -76,8 +76,8 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 ///
 /// The list is `rules/data/rust_blocking_apis.txt`, shared with harden's
 /// BLK rules. Calls inside closures handed to `spawn_blocking`,
-/// `block_in_place` or `thread::spawn` are allowed, and so are calls that are `.await`ed
-/// (an awaited `fs::read` is `tokio::fs`, not `std::fs`).
+/// `block_in_place` or `thread::spawn` are allowed, and so are calls that
+/// are `.await`ed (an awaited `fs::read` is `tokio::fs`, not `std::fs`).
 #[proc_macro_attribute]
 pub fn nonblocking(args: TokenStream, input: TokenStream) -> TokenStream {
     nonblocking::expand(args.into(), input.into()).into()

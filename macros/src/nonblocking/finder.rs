@@ -8,8 +8,8 @@
 //! rooted at a constructor (`Command::new(..).arg(..).output()`).
 //!
 //! Not reported: calls inside the closure handed to `spawn_blocking`,
-//! `block_in_place` or `thread::spawn`, calls that are `.await`ed directly (an awaited
-//! `fs::read` is `tokio::fs::read`), and nested `fn` items.
+//! `block_in_place` or `thread::spawn`, calls that are `.await`ed directly
+//! (an awaited `fs::read` is `tokio::fs::read`), and nested `fn` items.
 
 use super::blocking_list::{Entry, Kind};
 use crate::attr::segments;
