@@ -26,6 +26,10 @@ const OFFLOADERS: &[&str] = &["spawn_blocking", "block_in_place"];
 /// path suffix, since a bare `spawn` is usually a task spawn.
 const THREAD_SPAWN: [&str; 2] = ["thread", "spawn"];
 
+/// Methods whose result type the body does not show but a `method` entry
+/// needs: `(receiver type, method, result type)`.
+const RESULT_TYPES: &[(&str, &str, &[&str])] = &[("Command", "spawn", &["Child"])];
+
 /// A reported call.
 pub struct BlockingCall {
     /// What the error spans: the called path or the method name.
@@ -134,12 +138,26 @@ impl Finder {
         let inferred = local
             .init
             .as_ref()
-            .and_then(|init| constructed_type(strip_unwrap(&init.expr)));
+            .and_then(|init| self.value_type(strip_unwrap(&init.expr)));
         match annotated.or(inferred) {
             Some(ty) => self.locals.insert(name, ty),
             // Shadowed by something we cannot type: forget the old binding.
             None => self.locals.remove(&name),
         };
+    }
+
+    /// The type of a `let` initialiser: a constructor call, or a method
+    /// whose result type is known (`command.spawn()` is a `Child`).
+    fn value_type(&self, init: &syn::Expr) -> Option<Vec<String>> {
+        if let syn::Expr::MethodCall(call) = init {
+            let receiver = self.receiver_type(&call.receiver)?;
+            let receiver = receiver.last()?;
+            return RESULT_TYPES
+                .iter()
+                .find(|(ty, method, _)| receiver == ty && call.method == method)
+                .map(|(_, _, result)| result.iter().map(ToString::to_string).collect());
+        }
+        constructed_type(init)
     }
 
     /// Visit a directly awaited call's parts without checking the call.
@@ -280,6 +298,10 @@ mod tests {
         assert_eq!(
             found("{ let mut c = Command::new(\"ls\"); c.arg(\"-l\"); c.output(); Command::new(\"x\").arg(\"y\").status().unwrap(); let s = UdpSocket::bind(a)?; s.send(b); }"),
             ["Command::output", "Command::status", "UdpSocket::send"]
+        );
+        assert_eq!(
+            found("{ let mut child = Command::new(\"x\").spawn()?; child.wait()?; }"),
+            ["Child::wait"]
         );
     }
 
