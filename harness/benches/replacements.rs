@@ -28,6 +28,7 @@ fn std_config() -> &'static Config {
 #[derive(Default)]
 struct Counters {
     hits: u64,
+    misses: u64,
 }
 
 /// A hand-written LRU: a map plus a recency queue, as services write it.
@@ -116,6 +117,22 @@ fn main() {
         "guarded field lock",
         time(|_| *counters.lock_hits() += 1),
         time(|_| *plain.lock().unwrap() += 1),
+    );
+
+    let plain_misses = Mutex::new(0_u64);
+    report(
+        "guarded select (2 fields)",
+        time(|_| {
+            let mut held = counters.select().misses().hits().lock();
+            *held.hits += 1;
+            *held.misses += 1;
+        }),
+        time(|_| {
+            let mut hits = plain.lock().unwrap();
+            let mut misses = plain_misses.lock().unwrap();
+            *hits += 1;
+            *misses += 1;
+        }),
     );
 
     let mut ring = BoundedVec::new(CAPACITY);

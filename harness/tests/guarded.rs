@@ -32,7 +32,7 @@ struct Partly {
 
 #[test]
 fn accessors_read_and_write_each_field() {
-    let registry = Registry::new(Vec::new(), "v1".into(), 0);
+    let registry = Registry::from_fields(Vec::new(), "v1".into(), 0);
     registry.lock_incidents().push("disk full".into());
     *registry.write_config() = "v2".into();
     *registry.lock_resolved() += 1;
@@ -43,7 +43,7 @@ fn accessors_read_and_write_each_field() {
 
 #[test]
 fn unmarked_structs_lock_every_field() {
-    let all = AllLocked::new(1, 2);
+    let all = AllLocked::from_fields(1, 2);
     let held = all.select().second().first().lock();
     assert_eq!((*held.first, *held.second), (1, 2));
 }
@@ -58,7 +58,7 @@ fn mut_accessors_need_no_lock() {
 
 #[test]
 fn only_marked_fields_are_locked_when_any_field_is_marked() {
-    let partly = Partly::new("api", 0);
+    let partly = Partly::from_fields("api", 0);
     *partly.lock_hits() += 1;
     assert_eq!(partly.name, "api");
     assert_eq!(*partly.lock_hits(), 1);

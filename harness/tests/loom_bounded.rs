@@ -36,7 +36,7 @@ fn concurrent_inserts_stay_bounded_and_every_count_is_kept_or_evicted() {
         let log = {
             let evicted_events = Arc::clone(&evicted_events);
             let evicted_counts = Arc::clone(&evicted_counts);
-            Arc::new(EventLog::new(
+            Arc::new(EventLog::from_fields(
                 BoundedVec::with_eviction(LOG_CAPACITY, move |_| {
                     evicted_events.fetch_add(1, Ordering::SeqCst);
                 }),

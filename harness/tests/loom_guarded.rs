@@ -17,7 +17,7 @@ struct Accounts {
 #[test]
 fn select_in_opposite_orders_never_deadlocks() {
     check::model(|| {
-        let accounts = Arc::new(Accounts::new(100, 0));
+        let accounts = Arc::new(Accounts::from_fields(100, 0));
         let mover = {
             let accounts = Arc::clone(&accounts);
             thread::spawn(move || {
@@ -108,7 +108,7 @@ fn inverted_transfer_model() {
 #[should_panic(expected = "lock order violation: acquiring `checking` while holding `savings`")]
 fn out_of_order_accessors_panic_under_loom() {
     check::model(|| {
-        let accounts = Accounts::new(100, 0);
+        let accounts = Accounts::from_fields(100, 0);
         let _savings = accounts.lock_savings();
         let _checking = accounts.lock_checking();
     });

@@ -35,6 +35,7 @@ pub fn derive_singleton(input: TokenStream) -> TokenStream {
 /// Put each field of a struct behind its own lock: every field when no
 /// field carries `#[lock]`, otherwise only the fields that do.
 ///
+/// Build it with the generated `from_fields(..)` (or a derived `Default`).
 /// `#[lock]` fields get a `Mutex` and a `lock_<field>()` accessor;
 /// `#[lock(rw)]` fields an `RwLock` with `read_<field>()` and
 /// `write_<field>()`. `select()` names several fields, in any order, and
@@ -74,9 +75,9 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// Reject calls to known blocking APIs in the body of an `async fn`.
 ///
 /// The list is `rules/data/rust_blocking_apis.txt`, shared with harden's
-/// BLK rules. Calls inside closures handed to `spawn_blocking` or
-/// `block_in_place` are allowed, and so are calls that are `.await`ed
-/// (an awaited `fs::read` is `tokio::fs`, not `std::fs`).
+/// BLK rules. Calls inside closures handed to `spawn_blocking`,
+/// `block_in_place` or `thread::spawn` are allowed, and so are calls that
+/// are `.await`ed (an awaited `fs::read` is `tokio::fs`, not `std::fs`).
 #[proc_macro_attribute]
 pub fn nonblocking(args: TokenStream, input: TokenStream) -> TokenStream {
     nonblocking::expand(args.into(), input.into()).into()

@@ -53,6 +53,7 @@ impl<T> BoundedVec<T> {
     /// Append `value` as the newest item. When the buffer was full the
     /// oldest item is evicted: passed to the eviction callback if there is
     /// one, else returned.
+    #[inline]
     pub fn push(&mut self, value: T) -> Option<T> {
         let evicted = if self.items.len() == self.capacity {
             self.items.pop_front()
@@ -61,8 +62,8 @@ impl<T> BoundedVec<T> {
         };
         self.items.push_back(value);
         match (evicted, &mut self.on_evict) {
-            (Some(old), Some(on_evict)) => {
-                on_evict.call(old);
+            (Some(oldest), Some(on_evict)) => {
+                on_evict.call(oldest);
                 None
             }
             (evicted, _) => evicted,

@@ -32,7 +32,7 @@ pub fn expand(guarded: &Guarded) -> TokenStream {
         impl #ident {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
-            #vis fn new(#(#params),*) -> Self {
+            #vis fn from_fields(#(#params),*) -> Self {
                 Self { #(#inits,)* }
             }
 

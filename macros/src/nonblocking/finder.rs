@@ -7,9 +7,9 @@
 //! Command::new(..)`, `let s: UdpSocket = ..`) and on builder chains
 //! rooted at a constructor (`Command::new(..).arg(..).output()`).
 //!
-//! Not reported: calls inside the closure handed to `spawn_blocking` or
-//! `block_in_place`, calls that are `.await`ed directly (an awaited
-//! `fs::read` is `tokio::fs::read`), and nested `fn` items.
+//! Not reported: calls inside the closure handed to `spawn_blocking`,
+//! `block_in_place` or `thread::spawn`, calls that are `.await`ed directly
+//! (an awaited `fs::read` is `tokio::fs::read`), and nested `fn` items.
 
 use super::blocking_list::{Entry, Kind};
 use crate::attr::segments;
@@ -18,8 +18,17 @@ use quote::ToTokens;
 use std::collections::HashMap;
 use syn::visit::Visit;
 
-/// Entry points whose closure argument runs off the async executor.
+/// Entry points whose closure argument runs off the async executor,
+/// matched on the last path segment or method name.
 const OFFLOADERS: &[&str] = &["spawn_blocking", "block_in_place"];
+
+/// `thread::spawn(..)`: its closure runs on a new OS thread. Matched as a
+/// path suffix, since a bare `spawn` is usually a task spawn.
+const THREAD_SPAWN: [&str; 2] = ["thread", "spawn"];
+
+/// Methods whose result type the body does not show but a `method` entry
+/// needs: `(receiver type, method, result type)`.
+const RESULT_TYPES: &[(&str, &str, &[&str])] = &[("Command", "spawn", &["Child"])];
 
 /// A reported call.
 pub struct BlockingCall {
@@ -129,12 +138,26 @@ impl Finder {
         let inferred = local
             .init
             .as_ref()
-            .and_then(|init| constructed_type(strip_unwrap(&init.expr)));
+            .and_then(|init| self.value_type(strip_unwrap(&init.expr)));
         match annotated.or(inferred) {
             Some(ty) => self.locals.insert(name, ty),
             // Shadowed by something we cannot type: forget the old binding.
             None => self.locals.remove(&name),
         };
+    }
+
+    /// The type of a `let` initialiser: a constructor call, or a method
+    /// whose result type is known (`command.spawn()` is a `Child`).
+    fn value_type(&self, init: &syn::Expr) -> Option<Vec<String>> {
+        if let syn::Expr::MethodCall(call) = init {
+            let receiver = self.receiver_type(&call.receiver)?;
+            let receiver = receiver.last()?;
+            return RESULT_TYPES
+                .iter()
+                .find(|(ty, method, _)| receiver == ty && call.method == method)
+                .map(|(_, _, result)| result.iter().map(ToString::to_string).collect());
+        }
+        constructed_type(init)
     }
 
     /// Visit a directly awaited call's parts without checking the call.
@@ -156,11 +179,11 @@ impl Finder {
 impl<'ast> Visit<'ast> for Finder {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(func) = &*call.func {
-            let is_offloader = func
-                .path
-                .segments
+            let written = segments(&func.path);
+            let is_offloader = written
                 .last()
-                .is_some_and(|last| OFFLOADERS.contains(&last.ident.to_string().as_str()));
+                .is_some_and(|last| OFFLOADERS.contains(&last.as_str()))
+                || written.ends_with(&THREAD_SPAWN.map(String::from));
             if is_offloader {
                 return;
             }
@@ -263,6 +286,11 @@ mod tests {
     #[test]
     fn ignores_single_segments_awaited_calls_and_offloaded_closures() {
         assert!(found("{ sleep(d); tokio::time::sleep(d).await; fs::read(p).await; tokio::task::spawn_blocking(move || std::fs::read(p)); }").is_empty());
+        assert!(found("{ std::thread::spawn(move || thread::sleep(d)); handle.spawn_blocking(|| fs::read(p)); }").is_empty());
+        assert_eq!(
+            found("{ tokio::spawn(async { thread::sleep(d) }); }"),
+            ["thread::sleep"]
+        );
     }
 
     #[test]
@@ -270,6 +298,10 @@ mod tests {
         assert_eq!(
             found("{ let mut c = Command::new(\"ls\"); c.arg(\"-l\"); c.output(); Command::new(\"x\").arg(\"y\").status().unwrap(); let s = UdpSocket::bind(a)?; s.send(b); }"),
             ["Command::output", "Command::status", "UdpSocket::send"]
+        );
+        assert_eq!(
+            found("{ let mut child = Command::new(\"x\").spawn()?; child.wait()?; }"),
+            ["Child::wait"]
         );
     }
 
