@@ -7,8 +7,8 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use super::semantic::{
-    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockKind,
-    QualifiedName, Scope, Semantic,
+    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper,
+    LockKind, QualifiedName, Scope, Semantic,
 };
 use crate::api::{Diagnostic, RuleEntry, Settings};
 
@@ -135,6 +135,30 @@ impl<'a> PyContext<'a> {
         }
         self.semantic.module_values.contains_key(name)
             || self.semantic.scopes[0].bindings.contains_key(name)
+    }
+
+    /// True when the module imports thread APIs (`threading`,
+    /// `concurrent.futures`, `queue`, ...) or a server framework that runs
+    /// handlers on a thread pool (`flask`, `django`, `fastapi`, ...): evidence
+    /// that its module-level state is shared between threads.
+    pub fn module_is_concurrent(&self) -> bool {
+        self.semantic.imports_concurrency
+    }
+
+    /// True when `expr` is a module global bound to `threading.local()`:
+    /// each thread sees its own attributes.
+    pub fn is_thread_local(&self, expr: &Expr) -> bool {
+        let Expr::Name(name) = expr else { return false };
+        if !self.refers_to_module_global(name.id.as_str()) {
+            return false;
+        }
+        let Some(Expr::Call(call)) = self.module_value(name.id.as_str()) else {
+            return false;
+        };
+        matches!(
+            self.resolve(&call.func).as_deref(),
+            Some("threading.local" | "_threading_local.local")
+        )
     }
 
     /// The class-level and instance attributes of a class of this module.
@@ -335,10 +359,18 @@ impl<'a> Checker<'a> {
     }
 
     fn release_call(&mut self, expr: &Expr) {
+        if let Some(LockHelper::Release(key)) = self.lock_helper_called(expr) {
+            self.release(&key);
+            return;
+        }
         let Some((receiver, "release")) = method_call(expr) else {
             return;
         };
         let key = self.cx.text(receiver);
+        self.release(key);
+    }
+
+    fn release(&mut self, key: &str) {
         if let Some(index) = self
             .cx
             .semantic
@@ -347,6 +379,48 @@ impl<'a> Checker<'a> {
             .rposition(|lock| lock.key == key)
         {
             self.cx.semantic.held.remove(index);
+        }
+    }
+
+    /// `_acquireLock()` as a statement: a module helper that takes a lock.
+    fn acquire_helper_call(&mut self, expr: &Expr) {
+        if let Some(LockHelper::Acquire(key)) = self.lock_helper_called(expr) {
+            self.cx.semantic.held.push(HeldLock {
+                key,
+                kind: LockKind::Threading,
+                span: expr.range().into(),
+            });
+        }
+    }
+
+    /// The lock helper a call calls, unless the name is shadowed locally.
+    fn lock_helper_called(&self, expr: &Expr) -> Option<LockHelper> {
+        let Expr::Call(call) = expr else { return None };
+        let Expr::Name(name) = call.func.as_ref() else {
+            return None;
+        };
+        let id = name.id.as_str();
+        let shadowed = self
+            .cx
+            .semantic
+            .functions
+            .iter()
+            .any(|frame| frame.binds_locally(id));
+        if shadowed {
+            return None;
+        }
+        self.cx.semantic.lock_helpers.get(id).cloned()
+    }
+
+    /// `if lock: lock.acquire()` (the lock may be optional): the lock is
+    /// held after the `if`, in the enclosing block, until it is released.
+    fn conditional_acquire(&mut self, if_stmt: &'a ast::StmtIf) {
+        if !if_stmt.elif_else_clauses.is_empty() {
+            return;
+        }
+        if let [Stmt::Expr(ast::StmtExpr { value, .. })] = if_stmt.body.as_slice() {
+            self.acquire_call(value);
+            self.acquire_helper_call(value);
         }
     }
 
@@ -404,13 +478,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::Expr(ast::StmtExpr { value, .. }) => {
                 visitor::walk_stmt(self, stmt);
                 self.acquire_call(value);
+                self.acquire_helper_call(value);
             }
-            Stmt::If(ast::StmtIf {
-                test,
-                body,
-                elif_else_clauses,
-                ..
-            }) => {
+            Stmt::If(if_stmt) => {
+                let ast::StmtIf {
+                    test,
+                    body,
+                    elif_else_clauses,
+                    ..
+                } = if_stmt;
                 // `if lock.acquire(timeout=1):` holds the lock in the body.
                 let depth = self.cx.semantic.held.len();
                 self.visit_expr(test);
@@ -418,8 +494,22 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_body(body);
                 self.cx.semantic.held.truncate(depth);
                 for clause in elif_else_clauses {
+                    // `if not lock.acquire(False): ... else:` holds it in
+                    // the `else`.
+                    if clause.test.is_none() {
+                        if let Expr::UnaryOp(ast::ExprUnaryOp {
+                            op: ast::UnaryOp::Not,
+                            operand,
+                            ..
+                        }) = test.as_ref()
+                        {
+                            self.acquire_call(operand);
+                        }
+                    }
                     self.visit_elif_else_clause(clause);
+                    self.cx.semantic.held.truncate(depth);
                 }
+                self.conditional_acquire(if_stmt);
             }
             _ => visitor::walk_stmt(self, stmt),
         }

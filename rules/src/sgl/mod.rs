@@ -24,6 +24,8 @@ pub(crate) struct LazyStore<'s> {
     pub(crate) stmt: &'s Stmt,
     /// The `if` test that found the target unset.
     pub(crate) check: TextRange,
+    /// A module global or module-level registry (not a class attribute).
+    pub(crate) module_level: bool,
 }
 
 /// An `if <target is unset>:` whose body is being walked.
@@ -71,12 +73,7 @@ impl LazyInitTracker {
             return None;
         }
         let (target, value) = stored_target(cx, stmt)?;
-        let builds = if target.ends_with(']') {
-            is_instance_construction(cx, value)
-        } else {
-            is_constructed(value)
-        };
-        if !builds {
+        if !is_instance_construction(cx, value) {
             return None;
         }
         let check = self
@@ -84,10 +81,12 @@ impl LazyInitTracker {
             .iter()
             .rev()
             .find(|check| check.target == target && check.function == function)?;
+        let module_level = !target.contains('.');
         Some(LazyStore {
             target,
             stmt,
             check: check.test,
+            module_level,
         })
     }
 }
@@ -172,13 +171,20 @@ fn is_class_owner(cx: &PyContext<'_>, owner: &Expr) -> bool {
         return false;
     };
     let owner = owner.id.as_str();
-    let is_cls = frame.first_parameter() == Some(owner)
-        && (frame.name == "__new__"
-            || frame
-                .decorators()
-                .iter()
-                .any(|decorator| cx.resolve(&decorator.expression).as_deref() == Some("builtins.classmethod")));
-    is_cls || cx.class().is_some_and(|class| class.name.as_str() == owner)
+    let decorated = |name: &str| {
+        frame
+            .decorators()
+            .iter()
+            .any(|decorator| cx.resolve(&decorator.expression).as_deref() == Some(name))
+    };
+    let class_level = frame.name == "__new__" || decorated("builtins.classmethod");
+    if class_level && frame.first_parameter() == Some(owner) {
+        return true;
+    }
+    // `Config._instance` from a classmethod, staticmethod or `__new__`: an
+    // accessor of the class itself, not per-instance setup in `__init__`.
+    (class_level || decorated("builtins.staticmethod"))
+        && cx.class().is_some_and(|class| class.name.as_str() == owner)
 }
 
 /// The slot a statement stores into and the value stored: `_x = X()`,
@@ -217,36 +223,56 @@ fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
     }
 }
 
-/// True when the stored value builds something: a call (possibly awaited).
-/// Storing a literal or another name is bookkeeping, not a construction.
-fn is_constructed(value: &Expr) -> bool {
-    match value {
-        Expr::Call(_) => true,
-        Expr::Await(await_expr) => matches!(await_expr.value.as_ref(), Expr::Call(_)),
-        _ => false,
-    }
-}
-
-/// True when `value` creates an object with its own identity: a class
-/// instantiation (`Client(..)`, `cls()`, `pkg.Pool(..)`,
-/// `super().__new__(cls)`). A registry holding such objects is a registry of
-/// singletons; one holding computed values (`compute(key)`) is a cache.
+/// True when `value` (possibly awaited) creates an object with its own
+/// identity and state: a class instantiation (`Client(..)`, `cls()`,
+/// `pkg.Pool(..)`, `super().__new__(cls)`) or a factory (`create_engine`).
+/// Two racing threads then hold two different "singletons". Lazily computed
+/// values (`re.compile(..)`, `os.path.expanduser(..)`, `getLogger(..)`) come
+/// out equal however often they are computed: a benign race, not flagged.
 pub(crate) fn is_instance_construction(cx: &PyContext<'_>, value: &Expr) -> bool {
-    let Expr::Call(call) = value else {
-        return false;
+    let call = match value {
+        Expr::Call(call) => call,
+        Expr::Await(await_expr) => match await_expr.value.as_ref() {
+            Expr::Call(call) => call,
+            _ => return false,
+        },
+        _ => return false,
     };
     let last = match call.func.as_ref() {
+        Expr::Name(name) => name.id.as_str(),
+        // `Redis.from_url(..)`: an alternative constructor of a class.
+        Expr::Attribute(attribute)
+            if attribute.attr.starts_with("from_") && is_capitalized_name(&attribute.value) =>
+        {
+            return true;
+        }
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return false,
+    };
+    let bare = last.trim_start_matches('_');
+    let is_class = bare.starts_with(|c: char| c.is_ascii_uppercase())
+        && !cx
+            .resolve(&call.func)
+            .is_some_and(|name| name.starts_with("builtins."));
+    let is_factory = FACTORY_PREFIXES
+        .iter()
+        .any(|prefix| bare.starts_with(prefix));
+    is_class || is_factory || last == "cls" || last == "__new__"
+}
+
+fn is_capitalized_name(expr: &Expr) -> bool {
+    let last = match expr {
         Expr::Name(name) => name.id.as_str(),
         Expr::Attribute(attribute) => attribute.attr.as_str(),
         _ => return false,
     };
-    last == "cls"
-        || last == "__new__"
-        || (last.starts_with(|c: char| c.is_ascii_uppercase())
-            && !cx.resolve(&call.func).is_some_and(|name| {
-                name.starts_with("builtins.") && last.ends_with("Error")
-            }))
+    last.trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_uppercase())
 }
+
+/// Factory functions that return a new stateful object: `create_engine`,
+/// `new_event_loop`, `make_client`, `connect(..)`.
+const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "connect", "open_"];
 
 /// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
 /// convention the caller holds the lock.
@@ -320,6 +346,14 @@ impl StaticMutRegions {
             .iter()
             .any(|closure| contains(*closure, span))
     }
+}
+
+/// True when the file allows rustc's `static_mut_refs` lint: its authors
+/// reviewed their `static mut` accesses (typically single-threaded targets
+/// such as wasm) and said so.
+pub(crate) fn allows_static_mut_refs(cx: &RsContext<'_>) -> bool {
+    let source = cx.source();
+    source.contains("allow(static_mut_refs)") || source.contains("expect(static_mut_refs")
 }
 
 fn contains(outer: Span, inner: Span) -> bool {

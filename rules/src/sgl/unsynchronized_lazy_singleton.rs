@@ -4,7 +4,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::sgl::{static_mut_root, LazyInitTracker, StaticMutRegions};
+use crate::sgl::{allows_static_mut_refs, static_mut_root, LazyInitTracker, StaticMutRegions};
 
 declare_rule! {
     /// ## What it does
@@ -70,9 +70,17 @@ declare_rule! {
     /// or `LazyLock`, or `#[derive(harden::Singleton)]` on the type.
     ///
     /// ## Known limitations
-    /// Only stores that build a value (a call) directly inside the `if` are
-    /// flagged; the early-return form (`if _x is not None: return _x`) and
-    /// a lock held by every caller are not seen. Functions named
+    /// Only stores that build an object (a class instantiation or a
+    /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
+    /// `if` are flagged: lazily computed values (`re.compile`, paths,
+    /// `getLogger`) come out equal however often they are built. The
+    /// module-global form is flagged in modules that import thread APIs or a
+    /// server framework (`threading`, `concurrent.futures`, `flask`,
+    /// `django`, `fastapi`, ...); the class forms (`cls._instance` in
+    /// `__new__` or a classmethod) everywhere. A Rust file that allows
+    /// `static_mut_refs` has been reviewed for this and is not flagged.
+    /// The early-return form is not seen either (`if _x is not None: return
+    /// _x`), nor a lock held by every caller. Functions named
     /// `*_locked` / `_unlocked*` are trusted to run under their caller's lock.
     /// `@functools.cache` factories, module-level construction and Rust
     /// `OnceLock`, `LazyLock`, `once_cell`, `lazy_static!`, `thread_local!`
@@ -107,6 +115,12 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         if !cx.held_locks().is_empty() {
             return;
         }
+        // A lazily built module global is a shared singleton in a module
+        // that runs on several threads; elsewhere it is mostly
+        // single-threaded tooling, tests and scripts.
+        if store.module_level && !cx.module_is_concurrent() {
+            return;
+        }
         out.push(
             Diagnostic::new(
                 &UNSYNCHRONIZED_LAZY_SINGLETON,
@@ -139,7 +153,10 @@ impl RustRule for RsUnsynchronizedLazySingleton {
             return;
         };
         let span = span_of(expr);
-        if !self.regions.is_lazy_init(&name, span) || self.regions.in_once(span) {
+        if !self.regions.is_lazy_init(&name, span)
+            || self.regions.in_once(span)
+            || allows_static_mut_refs(cx)
+        {
             return;
         }
         out.push(
