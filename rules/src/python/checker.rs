@@ -145,6 +145,12 @@ impl<'a> PyContext<'a> {
         self.semantic.imports_concurrency
     }
 
+    /// True when a module-level assignment calls `name`: `noValue =
+    /// NoValue()` instantiates class `NoValue` once at import.
+    pub fn is_instantiated_at_import(&self, name: &str) -> bool {
+        self.semantic.instantiated_at_import.contains(name)
+    }
+
     /// True when `expr` is a module global bound to `threading.local()`:
     /// each thread sees its own attributes.
     pub fn is_thread_local(&self, expr: &Expr) -> bool {

@@ -144,6 +144,9 @@ pub(crate) struct Semantic<'a> {
     /// The module imports threads or a server framework (see
     /// [`CONCURRENT_MODULES`]): its globals are touched by several threads.
     pub(crate) imports_concurrency: bool,
+    /// Names called in a module-level assignment: `noValue = NoValue()`
+    /// makes `NoValue` instantiated at import.
+    pub(crate) instantiated_at_import: HashSet<&'a str>,
 }
 
 /// Modules whose import says "this code runs on several threads at once":
@@ -374,6 +377,11 @@ impl<'a> Semantic<'a> {
                     for target in targets {
                         if let Expr::Name(name) = target {
                             self.module_values.entry(name.id.as_str()).or_insert(value);
+                        }
+                    }
+                    if let Expr::Call(call) = value.as_ref() {
+                        if let Expr::Name(callee) = call.func.as_ref() {
+                            self.instantiated_at_import.insert(callee.id.as_str());
                         }
                     }
                 }

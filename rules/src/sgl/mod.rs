@@ -73,7 +73,7 @@ impl LazyInitTracker {
             return None;
         }
         let (target, value) = stored_target(cx, stmt)?;
-        if !is_instance_construction(cx, value) {
+        if !is_instance_construction(cx, value) || class_built_at_import(cx, &target) {
             return None;
         }
         let check = self
@@ -89,6 +89,16 @@ impl LazyInitTracker {
             module_level,
         })
     }
+}
+
+/// A class slot (`cls._instance`) of a class that the module instantiates
+/// at import (`noValue = NoValue()`): the slot is filled under the import
+/// lock before any thread can race on it.
+fn class_built_at_import(cx: &PyContext<'_>, target: &str) -> bool {
+    target.contains('.')
+        && cx
+            .class()
+            .is_some_and(|class| cx.is_instantiated_at_import(class.name.as_str()))
 }
 
 /// The slot an `if` test finds unset: `_x is None`, `not _x`, `_x is None
@@ -273,6 +283,46 @@ fn is_capitalized_name(expr: &Expr) -> bool {
 /// Factory functions that return a new stateful object: `create_engine`,
 /// `new_event_loop`, `make_client`, `connect(..)`.
 const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "connect", "open_"];
+
+/// The name of the module-level function being walked, when the walk is
+/// directly in one (not in a method or nested function).
+pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
+    match cx.functions() {
+        [frame] if frame.class.is_none() && frame.def.is_some() => Some(frame.name.to_string()),
+        _ => None,
+    }
+}
+
+/// Calls of module-level functions by name, with whether a thread lock was
+/// held at each: a function whose every call in the module holds a lock
+/// runs under it (`with _lock: parser = _get_parser()`).
+#[derive(Default)]
+pub(crate) struct LockedCalls {
+    /// Function name -> (calls with a thread lock held, calls without).
+    counts: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl LockedCalls {
+    pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Name(name) = call.func.as_ref() else {
+            return;
+        };
+        let counts = self.counts.entry(name.id.to_string()).or_default();
+        if cx.holds_thread_lock() {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+
+    /// True when the module calls `function` and always with a lock held.
+    pub(crate) fn always_locked(&self, function: &str) -> bool {
+        self.counts
+            .get(function)
+            .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0)
+    }
+}
 
 /// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
 /// convention the caller holds the lock.

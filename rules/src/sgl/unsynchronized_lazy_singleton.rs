@@ -1,10 +1,13 @@
-use ruff_python_ast::Stmt;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::sgl::{allows_static_mut_refs, static_mut_root, LazyInitTracker, StaticMutRegions};
+use crate::sgl::{
+    allows_static_mut_refs, module_function, static_mut_root, LazyInitTracker, LockedCalls,
+    StaticMutRegions,
+};
 
 declare_rule! {
     /// ## What it does
@@ -104,10 +107,15 @@ pub const ENTRY: RuleEntry = RuleEntry {
 #[derive(Default)]
 struct PyUnsynchronizedLazySingleton {
     tracker: LazyInitTracker,
+    /// Findings, each with the module-level function it is in (if any):
+    /// reported at the end of the module unless every call of that
+    /// function in the module holds a thread lock.
+    pending: Vec<(Option<String>, Diagnostic)>,
+    calls: LockedCalls,
 }
 
 impl PythonRule for PyUnsynchronizedLazySingleton {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         let Some(store) = self.tracker.on_stmt(cx, stmt) else {
             return;
         };
@@ -121,20 +129,31 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         if store.module_level && !cx.module_is_concurrent() {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &UNSYNCHRONIZED_LAZY_SINGLETON,
-                store.stmt,
-                format!(
-                    "`{}` is lazily initialised without a lock: two threads can both see it unset and each build an instance",
-                    store.target
-                ),
-            )
-            .with_help(
-                "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
-            )
-            .with_related(store.check, "the unsynchronised check"),
-        );
+        let diagnostic = Diagnostic::new(
+            &UNSYNCHRONIZED_LAZY_SINGLETON,
+            store.stmt,
+            format!(
+                "`{}` is lazily initialised without a lock: two threads can both see it unset and each build an instance",
+                store.target
+            ),
+        )
+        .with_help(
+            "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
+        )
+        .with_related(store.check, "the unsynchronised check");
+        self.pending.push((module_function(cx), diagnostic));
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        self.calls.on_expr(cx, expr);
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
     }
 }
 

@@ -139,10 +139,19 @@ impl LockOrderInversion {
         let Some(def) = cx.function().and_then(|frame| frame.def) else {
             return;
         };
+        // A lock held in a local variable is a different object in every
+        // function (and every call): only module, class and `self` locks
+        // can be taken in opposite orders by two functions.
+        if !is_shared_lock(cx, inner) {
+            return;
+        }
         let inner_key = cx.text(inner).to_string();
         let group = cx.class().map(|class| class.name.to_string()).unwrap_or_default();
         for (outer, outer_span) in outers {
-            if *outer == inner_key {
+            let outer_root = outer.split('.').next().unwrap_or_default();
+            let outer_shared = (outer.contains('.') && matches!(outer_root, "self" | "cls"))
+                || cx.refers_to_module_global(outer_root);
+            if *outer == inner_key || !outer_shared {
                 continue;
             }
             self.nestings.push(Nesting {
@@ -156,6 +165,33 @@ impl LockOrderInversion {
             });
         }
     }
+}
+
+/// True when a lock expression names one object across functions: a
+/// module global, or an attribute of `self`, `cls` or a module-level name.
+fn is_shared_lock(cx: &PyContext<'_>, lock: &Expr) -> bool {
+    let mut root = lock;
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    let Expr::Name(name) = root else {
+        return false;
+    };
+    let name = name.id.as_str();
+    if matches!(name, "self" | "cls") && !std::ptr::eq(root, lock) {
+        return true;
+    }
+    cx.refers_to_module_global(name)
+}
+
+/// True when a Rust lock expression names one object across functions: a
+/// field of `self`, or a static.
+fn is_shared_rust_lock(cx: &RsContext<'_>, lock: &str) -> bool {
+    let root = lock
+        .split(['.', ' ', '('])
+        .next()
+        .unwrap_or_default();
+    root == "self" || cx.is_static(root)
 }
 
 impl PythonRule for LockOrderInversion {
@@ -215,9 +251,12 @@ impl RustRule for LockOrderInversion {
         let (Some(inner), Some(function)) = (cx.guard_of(expr), cx.function()) else {
             return;
         };
+        if !is_shared_rust_lock(cx, &inner.lock) {
+            return;
+        }
         let group = cx.impl_type().unwrap_or_default().to_string();
         for outer in cx.guards() {
-            if outer.lock == inner.lock {
+            if outer.lock == inner.lock || !is_shared_rust_lock(cx, &outer.lock) {
                 continue;
             }
             self.nestings.push(Nesting {
