@@ -7,8 +7,8 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use super::semantic::{
-    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper,
-    LockKind, QualifiedName, Scope, Semantic,
+    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
+    QualifiedName, Scope, Semantic,
 };
 use crate::api::{Diagnostic, RuleEntry, Settings};
 
@@ -200,6 +200,16 @@ pub fn check(
         .iter()
         .filter_map(|entry| entry.python.map(|make| make()))
         .collect();
+    check_with(module, source, settings, rules)
+}
+
+/// Runs the given rule instances over one parsed module.
+pub(crate) fn check_with(
+    module: &ast::ModModule,
+    source: &str,
+    settings: &Settings,
+    rules: Vec<Box<dyn PythonRule>>,
+) -> Vec<Diagnostic> {
     if rules.is_empty() {
         return Vec::new();
     }

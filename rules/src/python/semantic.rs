@@ -540,7 +540,8 @@ impl<'a> Semantic<'a> {
             }
         }
         self.class_locks.insert(class.name.as_str(), locks);
-        self.class_attributes.insert(class.name.as_str(), attributes);
+        self.class_attributes
+            .insert(class.name.as_str(), attributes);
     }
 
     /// Finds `self.x = value` (and so `self.x = threading.Lock()`) anywhere

@@ -137,10 +137,9 @@ fn hasattr_target(cx: &PyContext<'_>, expr: &Expr, builtin: &str) -> Option<Stri
     if cx.resolve(&call.func)? != format!("builtins.{builtin}") {
         return None;
     }
-    let (owner, Some(Expr::StringLiteral(attr))) = (
-        call.arguments.args.first()?,
-        call.arguments.args.get(1),
-    ) else {
+    let (owner, Some(Expr::StringLiteral(attr))) =
+        (call.arguments.args.first()?, call.arguments.args.get(1))
+    else {
         return None;
     };
     is_class_owner(cx, owner).then(|| format!("{}.{}", cx.text(owner), attr.value.to_str()))
@@ -219,8 +218,14 @@ fn stored_target<'s>(cx: &PyContext<'_>, stmt: &'s Stmt) -> Option<(String, &'s 
             let [owner, Expr::StringLiteral(attr), stored] = &*call.arguments.args else {
                 return None;
             };
-            (cx.resolve(&call.func)? == "builtins.setattr" && is_class_owner(cx, owner))
-                .then(|| (format!("{}.{}", cx.text(owner), attr.value.to_str()), stored))
+            (cx.resolve(&call.func)? == "builtins.setattr" && is_class_owner(cx, owner)).then(
+                || {
+                    (
+                        format!("{}.{}", cx.text(owner), attr.value.to_str()),
+                        stored,
+                    )
+                },
+            )
         }
         _ => None,
     }
@@ -327,9 +332,8 @@ impl LockedCalls {
 /// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
 /// convention the caller holds the lock.
 pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
-    cx.function().is_some_and(|frame| {
-        frame.name.ends_with("_locked") || frame.name.starts_with("_unlocked")
-    })
+    cx.function()
+        .is_some_and(|frame| frame.name.ends_with("_locked") || frame.name.starts_with("_unlocked"))
 }
 
 /// `@functools.cache` / `@lru_cache` factories run their body once per
@@ -421,8 +425,9 @@ fn rust_unset_static(cx: &RsContext<'_>, cond: &syn::Expr) -> Option<String> {
         }
         syn::Expr::Binary(binary) => match binary.op {
             syn::BinOp::Eq(_) if is_none_path(&binary.right) => static_mut_root(cx, &binary.left),
-            syn::BinOp::Or(_) | syn::BinOp::And(_) => rust_unset_static(cx, &binary.left)
-                .or_else(|| rust_unset_static(cx, &binary.right)),
+            syn::BinOp::Or(_) | syn::BinOp::And(_) => {
+                rust_unset_static(cx, &binary.left).or_else(|| rust_unset_static(cx, &binary.right))
+            }
             _ => None,
         },
         syn::Expr::Paren(paren) => rust_unset_static(cx, &paren.expr),
@@ -445,10 +450,12 @@ pub(crate) fn static_mut_root(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<St
         syn::Expr::Path(path) if path.qself.is_none() => {
             let segments = &path.path.segments;
             let last = segments.last()?.ident.to_string();
-            let prefix_is_local = segments
-                .iter()
-                .take(segments.len() - 1)
-                .all(|segment| matches!(segment.ident.to_string().as_str(), "crate" | "self" | "super"));
+            let prefix_is_local = segments.iter().take(segments.len() - 1).all(|segment| {
+                matches!(
+                    segment.ident.to_string().as_str(),
+                    "crate" | "self" | "super"
+                )
+            });
             (prefix_is_local && cx.is_static_mut(&last)).then_some(last)
         }
         syn::Expr::Field(field) => static_mut_root(cx, &field.base),

@@ -174,21 +174,22 @@ impl ClassState {
             .collect();
         loop {
             let mut changed = false;
-            let callees: HashSet<&str> = self.calls.iter().map(|call| call.callee.as_str()).collect();
+            let callees: HashSet<&str> =
+                self.calls.iter().map(|call| call.callee.as_str()).collect();
             for callee in callees {
                 let private = callee.starts_with('_') && !callee.starts_with("__");
                 if !private || exclusive.contains(callee) {
                     continue;
                 }
-                let always_covered = self
-                    .calls
-                    .iter()
-                    .filter(|call| call.callee == callee)
-                    .all(|call| {
-                        call.locked
-                            || is_exclusive_method(&call.caller)
-                            || exclusive.contains(call.caller.as_str())
-                    });
+                let always_covered =
+                    self.calls
+                        .iter()
+                        .filter(|call| call.callee == callee)
+                        .all(|call| {
+                            call.locked
+                                || is_exclusive_method(&call.caller)
+                                || exclusive.contains(call.caller.as_str())
+                        });
                 if always_covered {
                     exclusive.insert(callee);
                     changed = true;
@@ -238,9 +239,7 @@ impl InconsistentlyLockedAttribute {
         let racy = match value {
             // Augmented assignment: a read-modify-write.
             None => matches!(kind, WriteKind::Update),
-            Some(value) => {
-                is_container(cx, value) || reads_attribute(value, attr)
-            }
+            Some(value) => is_container(cx, value) || reads_attribute(value, attr),
         };
         let Some((state, method)) = self.method_state(cx) else {
             return;
@@ -285,7 +284,10 @@ enum WriteKind {
 /// `[i for i in self.items if i.alive]`.
 fn reads_attribute(value: &Expr, attr: &str) -> bool {
     let mut found = false;
-    let mut visitor = ReadsAttribute { attr, found: &mut found };
+    let mut visitor = ReadsAttribute {
+        attr,
+        found: &mut found,
+    };
     ruff_python_ast::visitor::Visitor::visit_expr(&mut visitor, value);
     found
 }
@@ -364,7 +366,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     }
                 }
             }
-            Stmt::FunctionDef(def) if cx.function().is_none() || cx.function().and_then(|f| f.class).is_none() => {
+            Stmt::FunctionDef(def)
+                if cx.function().is_none() || cx.function().and_then(|f| f.class).is_none() =>
+            {
                 let is_property = def.decorator_list.iter().any(|decorator| {
                     matches!(&decorator.expression, Expr::Name(name) if name.id.as_str() == "property")
                         || matches!(&decorator.expression, Expr::Attribute(attr) if attr.attr.as_str() == "setter")
@@ -414,7 +418,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
         };
         let exclusive = state.exclusive_helpers();
         let runs_locked = |method: &str| {
-            exclusive.contains(method) || method.ends_with("_locked") || method.starts_with("_unlocked")
+            exclusive.contains(method)
+                || method.ends_with("_locked")
+                || method.starts_with("_unlocked")
         };
         for (attr, accesses) in &state.accesses {
             if state.self_locking.contains(attr) || state.properties.contains(attr) {

@@ -96,7 +96,11 @@ impl LockOrderInversion {
             );
             if let Some(earlier) = first.get(&reversed) {
                 let pair = if nesting.outer < nesting.inner {
-                    (nesting.group.as_str(), nesting.outer.as_str(), nesting.inner.as_str())
+                    (
+                        nesting.group.as_str(),
+                        nesting.outer.as_str(),
+                        nesting.inner.as_str(),
+                    )
                 } else {
                     reversed
                 };
@@ -135,7 +139,13 @@ impl LockOrderInversion {
 }
 
 impl LockOrderInversion {
-    fn record_python(&mut self, cx: &PyContext<'_>, inner: &Expr, span: Span, outers: &[(String, Span)]) {
+    fn record_python(
+        &mut self,
+        cx: &PyContext<'_>,
+        inner: &Expr,
+        span: Span,
+        outers: &[(String, Span)],
+    ) {
         let Some(def) = cx.function().and_then(|frame| frame.def) else {
             return;
         };
@@ -146,7 +156,10 @@ impl LockOrderInversion {
             return;
         }
         let inner_key = cx.text(inner).to_string();
-        let group = cx.class().map(|class| class.name.to_string()).unwrap_or_default();
+        let group = cx
+            .class()
+            .map(|class| class.name.to_string())
+            .unwrap_or_default();
         for (outer, outer_span) in outers {
             let outer_root = outer.split('.').next().unwrap_or_default();
             let outer_shared = (outer.contains('.') && matches!(outer_root, "self" | "cls"))
@@ -187,10 +200,7 @@ fn is_shared_lock(cx: &PyContext<'_>, lock: &Expr) -> bool {
 /// True when a Rust lock expression names one object across functions: a
 /// field of `self`, or a static.
 fn is_shared_rust_lock(cx: &RsContext<'_>, lock: &str) -> bool {
-    let root = lock
-        .split(['.', ' ', '('])
-        .next()
-        .unwrap_or_default();
+    let root = lock.split(['.', ' ', '(']).next().unwrap_or_default();
     root == "self" || cx.is_static(root)
 }
 

@@ -59,7 +59,9 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
         Expr::Name(name) => {
             let id = name.id.as_str();
             (cx.refers_to_module_global(id)
-                && cx.module_value(id).is_some_and(|value| is_container(cx, value)))
+                && cx
+                    .module_value(id)
+                    .is_some_and(|value| is_container(cx, value)))
             .then_some(Sharing::ModuleGlobal)
         }
         Expr::Attribute(attribute) => {

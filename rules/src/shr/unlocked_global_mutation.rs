@@ -296,7 +296,8 @@ impl RustRule for RsUnlockedGlobalMutation {
         }
         for candidate in self.candidates.drain(..) {
             let synchronised = candidate.function.as_ref().is_some_and(|function| {
-                self.once_functions.contains(function) || self.handshake_functions.contains(function)
+                self.once_functions.contains(function)
+                    || self.handshake_functions.contains(function)
             });
             if !synchronised {
                 out.push(candidate.diagnostic);
