@@ -72,6 +72,9 @@ impl LazyInitTracker {
             }
             return None;
         }
+        if self.open.is_empty() {
+            return None;
+        }
         let (target, value) = stored_target(cx, stmt)?;
         if !is_instance_construction(cx, value) || class_built_at_import(cx, &target) {
             return None;
@@ -313,7 +316,10 @@ impl LockedCalls {
         let Expr::Name(name) = call.func.as_ref() else {
             return;
         };
-        let counts = self.counts.entry(name.id.to_string()).or_default();
+        let counts = match self.counts.get_mut(name.id.as_str()) {
+            Some(counts) => counts,
+            None => self.counts.entry(name.id.to_string()).or_default(),
+        };
         if cx.holds_thread_lock() {
             counts.0 += 1;
         } else {

@@ -145,7 +145,11 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
-        self.calls.on_expr(cx, expr);
+        // Only module-global findings live in module functions, and those
+        // need a concurrent module.
+        if cx.module_is_concurrent() {
+            self.calls.on_expr(cx, expr);
+        }
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
