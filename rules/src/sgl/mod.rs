@@ -386,8 +386,7 @@ impl StaticMutRegions {
                     "call_once" | "call_once_force"
                 ) =>
             {
-                self.once_closures
-                    .extend(call.args.iter().map(|arg| span_of(arg)));
+                self.once_closures.extend(call.args.iter().map(span_of));
             }
             _ => {}
         }

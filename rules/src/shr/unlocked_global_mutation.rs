@@ -121,9 +121,9 @@ impl PythonRule for PyUnlockedGlobalMutation {
                 stmt,
                 format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
             )
-            .with_help(format!(
+            .with_help(
                 "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
-            )),
+            ),
         );
     }
 }
