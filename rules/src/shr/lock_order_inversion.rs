@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::api::{Diagnostic, Language, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{GuardKind, RsContext, RustRule};
@@ -85,7 +85,7 @@ struct LockOrderInversion {
 impl LockOrderInversion {
     /// Reports, at the later nesting, every pair of functions that take
     /// two locks in opposite orders; one finding per lock pair and group.
-    fn report(&self, out: &mut Vec<Diagnostic>) {
+    fn report(&self, out: &mut Vec<Diagnostic>, language: Language) {
         let mut first: HashMap<(&str, &str, &str), &Nesting> = HashMap::new();
         let mut reported: HashSet<(&str, &str, &str)> = HashSet::new();
         for nesting in &self.nestings {
@@ -117,10 +117,7 @@ impl LockOrderInversion {
                                 nesting.inner, nesting.outer, earlier.function.0
                             ),
                         )
-                        .with_help(format!(
-                            "acquire `{}` and `{}` in one order everywhere, or merge them into one lock",
-                            earlier.outer, earlier.inner
-                        ))
+                        .with_help(help(language, &earlier.outer, &earlier.inner))
                         .with_related(nesting.outer_span, format!("`{}` held from here", nesting.outer))
                         .with_related(earlier.outer_span, format!("`{}` first takes `{}` here", earlier.function.0, earlier.outer))
                         .with_related(earlier.inner_span, format!("and then `{}` here", earlier.inner)),
@@ -134,6 +131,17 @@ impl LockOrderInversion {
                     nesting.inner.as_str(),
                 ))
                 .or_insert(nesting);
+        }
+    }
+}
+
+fn help(language: Language, first: &str, second: &str) -> String {
+    let order =
+        format!("acquire `{first}` before `{second}` everywhere, or merge them into one lock");
+    match language {
+        Language::Python => order,
+        Language::Rust => {
+            format!("{order}; `#[harden::guarded]` checks a declared order at compile time")
         }
     }
 }
@@ -243,7 +251,7 @@ impl PythonRule for LockOrderInversion {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.report(out);
+        self.report(out, Language::Python);
     }
 }
 
@@ -282,6 +290,6 @@ impl RustRule for LockOrderInversion {
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.report(out);
+        self.report(out, Language::Rust);
     }
 }
