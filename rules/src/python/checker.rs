@@ -428,8 +428,9 @@ impl<'a> Checker<'a> {
         self.cx.semantic.lock_helpers.get(id).cloned()
     }
 
-    /// `if lock: lock.acquire()` (the lock may be optional): the lock is
-    /// held after the `if`, in the enclosing block, until it is released.
+    /// `if lock: lock.acquire()` (the lock may be optional), or `if not
+    /// lock.acquire(False): return`: the lock is held after the `if`, in
+    /// the enclosing block, until it is released.
     fn conditional_acquire(&mut self, if_stmt: &'a ast::StmtIf) {
         if !if_stmt.elif_else_clauses.is_empty() {
             return;
@@ -437,6 +438,21 @@ impl<'a> Checker<'a> {
         if let [Stmt::Expr(ast::StmtExpr { value, .. })] = if_stmt.body.as_slice() {
             self.acquire_call(value);
             self.acquire_helper_call(value);
+            return;
+        }
+        let leaves = matches!(
+            if_stmt.body.last(),
+            Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_))
+        );
+        if let Expr::UnaryOp(ast::ExprUnaryOp {
+            op: ast::UnaryOp::Not,
+            operand,
+            ..
+        }) = if_stmt.test.as_ref()
+        {
+            if leaves {
+                self.acquire_call(operand);
+            }
         }
     }
 

@@ -208,6 +208,15 @@ class Heap:
                 optional_lock.release()
         probe()
 
+    def poll(self):
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            probe()
+        finally:
+            self._lock.release()
+        probe()
+
     def free(self):
         if not self._lock.acquire(False):
             probe()
@@ -224,6 +233,8 @@ class Heap:
         held,
         [
             &["optional_lock".to_string()][..],
+            &[],
+            &["self._lock".to_string()][..],
             &[],
             &[],
             &["self._lock".to_string()][..],
