@@ -44,7 +44,9 @@ impl LazyInitTracker {
         stmt: &'s Stmt,
     ) -> Option<LazyStore<'s>> {
         let start = stmt.start();
-        self.open.retain(|check| check.body.contains(start));
+        // A check's region may start after the statements that follow it
+        // (the early-return form): keep it until its region has ended.
+        self.open.retain(|check| start < check.body.end());
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
         if function.is_none() || caller_holds_lock_by_convention(cx) || is_cached_factory(cx) {
             return None;
@@ -61,6 +63,13 @@ impl LazyInitTracker {
                     test: if_stmt.test.range(),
                     function,
                 });
+            } else if let Some((target, rest)) = early_return_check(cx, if_stmt) {
+                self.open.push(OpenCheck {
+                    target,
+                    body: rest,
+                    test: if_stmt.test.range(),
+                    function,
+                });
             }
             return None;
         }
@@ -71,11 +80,9 @@ impl LazyInitTracker {
         if !is_instance_construction(cx, value) || class_built_at_import(cx, &target) {
             return None;
         }
-        let check = self
-            .open
-            .iter()
-            .rev()
-            .find(|check| check.target == target && check.function == function)?;
+        let check = self.open.iter().rev().find(|check| {
+            check.target == target && check.function == function && check.body.contains(start)
+        })?;
         let module_level = !target.contains('.');
         Some(LazyStore {
             target,
@@ -94,6 +101,37 @@ fn class_built_at_import(cx: &PyContext<'_>, target: &str) -> bool {
         && cx
             .class()
             .is_some_and(|class| cx.is_instantiated_at_import(class.name.as_str()))
+}
+
+/// The early-return form, `if _x is not None: return _x` with the store
+/// after it: the slot and the rest of the function (where the slot is
+/// known to be unset).
+fn early_return_check(cx: &PyContext<'_>, if_stmt: &ast::StmtIf) -> Option<(String, TextRange)> {
+    if !if_stmt.elif_else_clauses.is_empty()
+        || !matches!(if_stmt.body.last(), Some(Stmt::Return(_)))
+    {
+        return None;
+    }
+    let target = set_target(cx, &if_stmt.test)?;
+    let function_end = cx.function()?.def?.end();
+    (if_stmt.end() < function_end).then(|| (target, TextRange::new(if_stmt.end(), function_end)))
+}
+
+/// The slot an `if` test finds set: `_x is not None`, `_x`,
+/// `hasattr(cls, "_inst")`, `getattr(cls, "_inst", None) is not None`.
+fn set_target(cx: &PyContext<'_>, test: &Expr) -> Option<String> {
+    match test {
+        Expr::Compare(compare)
+            if compare.ops.len() == 1
+                && matches!(compare.ops[0], CmpOp::IsNot | CmpOp::NotEq)
+                && compare.comparators[0].is_none_literal_expr() =>
+        {
+            hasattr_target(cx, &compare.left, "getattr").or_else(|| slot_key(cx, &compare.left))
+        }
+        Expr::Call(_) => hasattr_target(cx, test, "hasattr"),
+        Expr::Name(_) | Expr::Attribute(_) => slot_key(cx, test),
+        _ => None,
+    }
 }
 
 /// The slot an `if` test finds unset: `_x is None`, `not _x`, `_x is None

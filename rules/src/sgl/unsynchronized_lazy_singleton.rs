@@ -13,7 +13,8 @@ declare_rule! {
     /// ## What it does
     /// Flags a lazily created singleton whose check and store run with no
     /// lock held: `global _x` then `if _x is None: _x = X()` (also `if not
-    /// _x`, `cls._instance is None` in a classmethod or `__new__`,
+    /// _x`, the early return `if _x is not None: return _x` followed by the
+    /// store, `cls._instance is None` in a classmethod or `__new__`,
     /// `getattr(cls, "_inst", None)`, `not hasattr(..)`, `if "k" not in
     /// _registry: _registry["k"] = X()`); in Rust a `static mut` set behind
     /// `if X.is_none()` / `X.is_null()`.
@@ -82,8 +83,10 @@ declare_rule! {
     /// `django`, `fastapi`, ...); the class forms (`cls._instance` in
     /// `__new__` or a classmethod) everywhere. A Rust file that allows
     /// `static_mut_refs` has been reviewed for this and is not flagged.
-    /// The early-return form is not seen either (`if _x is not None: return
-    /// _x`), nor a lock held by every caller. Functions named
+    /// A module function whose every call in the module holds a thread
+    /// lock is taken to run under it; a lock held by callers elsewhere is
+    /// not seen. A class slot is not flagged when the module instantiates
+    /// the class at import (`MISSING = Sentinel()`). Functions named
     /// `*_locked` / `_unlocked*` are trusted to run under their caller's lock.
     /// `@functools.cache` factories, module-level construction and Rust
     /// `OnceLock`, `LazyLock`, `once_cell`, `lazy_static!`, `thread_local!`
