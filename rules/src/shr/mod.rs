@@ -77,7 +77,11 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
                 let value = attributes.class_level.get(attr)?;
                 return is_container(cx, value).then_some(Sharing::ClassAttribute);
             }
-            if owner != "self" {
+            // `self` before it is shared: construction and unpickling.
+            let constructing = cx.function().is_some_and(|frame| {
+                matches!(frame.name, "__init__" | "__new__" | "__post_init__" | "__setstate__")
+            });
+            if owner != "self" || constructing {
                 return None;
             }
             if let Some(value) = attributes.class_level.get(attr) {
