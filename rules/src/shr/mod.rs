@@ -79,7 +79,10 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
             }
             // `self` before it is shared: construction and unpickling.
             let constructing = cx.function().is_some_and(|frame| {
-                matches!(frame.name, "__init__" | "__new__" | "__post_init__" | "__setstate__")
+                matches!(
+                    frame.name,
+                    "__init__" | "__new__" | "__post_init__" | "__setstate__"
+                )
             });
             if owner != "self" || constructing {
                 return None;

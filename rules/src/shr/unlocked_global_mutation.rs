@@ -4,6 +4,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::shr::is_container;
 use std::collections::HashSet;
 
 use crate::sgl::{
@@ -141,9 +142,13 @@ fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
 /// g`, `counts[k] += 1` / `stats.hits += 1` on a module-level object.
 fn mutated_global<'e>(cx: &PyContext<'_>, target: &'e Expr) -> Option<&'e str> {
     match target {
-        Expr::Name(name) => cx
-            .is_module_global(name.id.as_str())
-            .then_some(name.id.as_str()),
+        // `log += entries` on a module list (or `|=` on a set or dict)
+        // updates the object in place in one call: no lost update.
+        Expr::Name(name) => (cx.is_module_global(name.id.as_str())
+            && !cx
+                .module_value(name.id.as_str())
+                .is_some_and(|value| is_container(cx, value)))
+        .then_some(name.id.as_str()),
         Expr::Attribute(ast::ExprAttribute { value, .. })
         | Expr::Subscript(ast::ExprSubscript { value, .. }) => {
             let Expr::Name(root) = value.as_ref() else {
