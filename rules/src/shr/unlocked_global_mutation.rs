@@ -71,7 +71,8 @@ declare_rule! {
     /// held by every caller is not seen; functions named `*_locked` /
     /// `_unlocked*` are trusted to run under it. Plain rebinding (`global g;
     /// g = compute()`, Rust `X = v`) is not a read-modify-write and is not
-    /// flagged. Rust updates inside `Once::call_once` (a closure or a
+    /// flagged, nor is an in-place `+=` / `|=` on a module list, set or dict
+    /// (one call on the object). Rust updates inside `Once::call_once` (a closure or a
     /// function passed to it), in a function that orders them with an
     /// atomic `compare_exchange`, or in a file that allows rustc's
     /// `static_mut_refs` lint are taken as reviewed and not flagged.
