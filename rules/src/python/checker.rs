@@ -7,7 +7,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use super::semantic::{
-    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockKind,
+    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
     QualifiedName, Scope, Semantic,
 };
 use crate::api::{Diagnostic, RuleEntry, Settings};
@@ -145,6 +145,36 @@ impl<'a> PyContext<'a> {
             || self.semantic.scopes[0].bindings.contains_key(name)
     }
 
+    /// True when the module imports thread APIs (`threading`,
+    /// `concurrent.futures`, `queue`, ...) or a server framework that runs
+    /// handlers on a thread pool (`flask`, `django`, `fastapi`, ...): evidence
+    /// that its module-level state is shared between threads.
+    pub fn module_is_concurrent(&self) -> bool {
+        self.semantic.imports_concurrency
+    }
+
+    /// True when a module-level assignment calls `name`: `noValue =
+    /// NoValue()` instantiates class `NoValue` once at import.
+    pub fn is_instantiated_at_import(&self, name: &str) -> bool {
+        self.semantic.instantiated_at_import.contains(name)
+    }
+
+    /// True when `expr` is a module global bound to `threading.local()`:
+    /// each thread sees its own attributes.
+    pub fn is_thread_local(&self, expr: &Expr) -> bool {
+        let Expr::Name(name) = expr else { return false };
+        if !self.refers_to_module_global(name.id.as_str()) {
+            return false;
+        }
+        let Some(Expr::Call(call)) = self.module_value(name.id.as_str()) else {
+            return false;
+        };
+        matches!(
+            self.resolve(&call.func).as_deref(),
+            Some("threading.local" | "_threading_local.local")
+        )
+    }
+
     /// The class-level and instance attributes of a class of this module.
     pub fn class_attributes(&self, class: &str) -> Option<&ClassAttributes<'a>> {
         self.semantic.class_attributes.get(class)
@@ -178,6 +208,16 @@ pub fn check(
         .iter()
         .filter_map(|entry| entry.python.map(|make| make()))
         .collect();
+    check_with(module, source, settings, rules)
+}
+
+/// Runs the given rule instances over one parsed module.
+pub(crate) fn check_with(
+    module: &ast::ModModule,
+    source: &str,
+    settings: &Settings,
+    rules: Vec<Box<dyn PythonRule>>,
+) -> Vec<Diagnostic> {
     if rules.is_empty() {
         return Vec::new();
     }
@@ -359,10 +399,18 @@ impl<'a> Checker<'a> {
     }
 
     fn release_call(&mut self, expr: &Expr) {
+        if let Some(LockHelper::Release(key)) = self.lock_helper_called(expr) {
+            self.release(&key);
+            return;
+        }
         let Some((receiver, "release")) = method_call(expr) else {
             return;
         };
         let key = self.cx.text(receiver);
+        self.release(key);
+    }
+
+    fn release(&mut self, key: &str) {
         if let Some(index) = self
             .cx
             .semantic
@@ -371,6 +419,64 @@ impl<'a> Checker<'a> {
             .rposition(|lock| lock.key == key)
         {
             self.cx.semantic.held.remove(index);
+        }
+    }
+
+    /// `_acquireLock()` as a statement: a module helper that takes a lock.
+    fn acquire_helper_call(&mut self, expr: &Expr) {
+        if let Some(LockHelper::Acquire(key)) = self.lock_helper_called(expr) {
+            self.cx.semantic.held.push(HeldLock {
+                key,
+                kind: LockKind::Threading,
+                span: expr.range().into(),
+            });
+        }
+    }
+
+    /// The lock helper a call calls, unless the name is shadowed locally.
+    fn lock_helper_called(&self, expr: &Expr) -> Option<LockHelper> {
+        let Expr::Call(call) = expr else { return None };
+        let Expr::Name(name) = call.func.as_ref() else {
+            return None;
+        };
+        let id = name.id.as_str();
+        let shadowed = self
+            .cx
+            .semantic
+            .functions
+            .iter()
+            .any(|frame| frame.binds_locally(id));
+        if shadowed {
+            return None;
+        }
+        self.cx.semantic.lock_helpers.get(id).cloned()
+    }
+
+    /// `if lock: lock.acquire()` (the lock may be optional), or `if not
+    /// lock.acquire(False): return`: the lock is held after the `if`, in
+    /// the enclosing block, until it is released.
+    fn conditional_acquire(&mut self, if_stmt: &'a ast::StmtIf) {
+        if !if_stmt.elif_else_clauses.is_empty() {
+            return;
+        }
+        if let [Stmt::Expr(ast::StmtExpr { value, .. })] = if_stmt.body.as_slice() {
+            self.acquire_call(value);
+            self.acquire_helper_call(value);
+            return;
+        }
+        let leaves = matches!(
+            if_stmt.body.last(),
+            Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_))
+        );
+        if let Expr::UnaryOp(ast::ExprUnaryOp {
+            op: ast::UnaryOp::Not,
+            operand,
+            ..
+        }) = if_stmt.test.as_ref()
+        {
+            if leaves {
+                self.acquire_call(operand);
+            }
         }
     }
 
@@ -476,13 +582,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::Expr(ast::StmtExpr { value, .. }) => {
                 visitor::walk_stmt(self, stmt);
                 self.acquire_call(value);
+                self.acquire_helper_call(value);
             }
-            Stmt::If(ast::StmtIf {
-                test,
-                body,
-                elif_else_clauses,
-                ..
-            }) => {
+            Stmt::If(if_stmt) => {
+                let ast::StmtIf {
+                    test,
+                    body,
+                    elif_else_clauses,
+                    ..
+                } = if_stmt;
                 // `if lock.acquire(timeout=1):` holds the lock in the body.
                 let depth = self.cx.semantic.held.len();
                 self.visit_expr(test);
@@ -490,8 +598,22 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_body(body);
                 self.cx.semantic.held.truncate(depth);
                 for clause in elif_else_clauses {
+                    // `if not lock.acquire(False): ... else:` holds it in
+                    // the `else`.
+                    if clause.test.is_none() {
+                        if let Expr::UnaryOp(ast::ExprUnaryOp {
+                            op: ast::UnaryOp::Not,
+                            operand,
+                            ..
+                        }) = test.as_ref()
+                        {
+                            self.acquire_call(operand);
+                        }
+                    }
                     self.visit_elif_else_clause(clause);
+                    self.cx.semantic.held.truncate(depth);
                 }
+                self.conditional_acquire(if_stmt);
             }
             _ => visitor::walk_stmt(self, stmt),
         }

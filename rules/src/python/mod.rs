@@ -4,6 +4,8 @@
 
 mod checker;
 mod semantic;
+#[cfg(test)]
+mod tests;
 
 pub use checker::{check, PyContext, PythonRule};
 pub use semantic::{

@@ -142,6 +142,56 @@ pub(crate) struct Semantic<'a> {
     pub(crate) class_locks: HashMap<&'a str, HashMap<String, LockKind>>,
     /// Class name -> its class-level and instance attributes.
     pub(crate) class_attributes: HashMap<&'a str, ClassAttributes<'a>>,
+    /// Module-level functions that only take or only give back a module
+    /// lock (`def _acquireLock(): if _lock: _lock.acquire()`): a call to one
+    /// acquires or releases that lock.
+    pub(crate) lock_helpers: HashMap<&'a str, LockHelper>,
+    /// The module imports threads or a server framework (see
+    /// [`CONCURRENT_MODULES`]): its globals are touched by several threads.
+    pub(crate) imports_concurrency: bool,
+    /// Names called in a module-level assignment: `noValue = NoValue()`
+    /// makes `NoValue` instantiated at import.
+    pub(crate) instantiated_at_import: HashSet<&'a str>,
+}
+
+/// Modules whose import says "this code runs on several threads at once":
+/// thread APIs, and servers that dispatch requests to a thread pool.
+const CONCURRENT_MODULES: &[&str] = &[
+    "threading",
+    "_thread",
+    "concurrent",
+    "multiprocessing",
+    "queue",
+    "socketserver",
+    "flask",
+    "django",
+    "fastapi",
+    "starlette",
+    "werkzeug",
+    "gunicorn",
+    "celery",
+    "grpc",
+    "tornado",
+    "falcon",
+    "bottle",
+    "pyramid",
+    "cherrypy",
+    "waitress",
+];
+
+/// True when `module` (dotted) is or is inside one of [`CONCURRENT_MODULES`].
+fn is_concurrent_module(module: &str) -> bool {
+    let head = module.split('.').next().unwrap_or(module);
+    CONCURRENT_MODULES.contains(&head)
+}
+
+/// What calling a lock helper function does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LockHelper {
+    /// Acquires the lock with this key and returns holding it.
+    Acquire(String),
+    /// Releases the lock with this key.
+    Release(String),
 }
 
 /// The attributes a class defines, found by the pre-pass.
@@ -315,11 +365,28 @@ impl<'a> Semantic<'a> {
     fn prescan_module(&mut self, body: &'a [Stmt]) {
         for stmt in body {
             match stmt {
-                Stmt::Import(_) | Stmt::ImportFrom(_) => self.bind_import(stmt),
+                Stmt::Import(ast::StmtImport { names, .. }) => {
+                    self.imports_concurrency |= names
+                        .iter()
+                        .any(|alias| is_concurrent_module(alias.name.as_str()));
+                    self.bind_import(stmt);
+                }
+                Stmt::ImportFrom(ast::StmtImportFrom { module, level, .. }) => {
+                    self.imports_concurrency |= *level == 0
+                        && module
+                            .as_ref()
+                            .is_some_and(|module| is_concurrent_module(module.as_str()));
+                    self.bind_import(stmt);
+                }
                 Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
                     for target in targets {
                         if let Expr::Name(name) = target {
                             self.module_values.entry(name.id.as_str()).or_insert(value);
+                        }
+                    }
+                    if let Expr::Call(call) = value.as_ref() {
+                        if let Expr::Name(callee) = call.func.as_ref() {
+                            self.instantiated_at_import.insert(callee.id.as_str());
                         }
                     }
                 }
@@ -378,6 +445,58 @@ impl<'a> Semantic<'a> {
                 _ => {}
             }
         }
+        for stmt in body {
+            if let Stmt::FunctionDef(def) = stmt {
+                if let Some(helper) = self.lock_helper(def) {
+                    self.lock_helpers.insert(def.name.as_str(), helper);
+                }
+            }
+        }
+    }
+
+    /// A module function whose whole job is to acquire or to release one
+    /// module lock: its statements (a docstring aside) are `lock.acquire()`
+    /// or `lock.release()`, possibly under `if lock:`.
+    fn lock_helper(&self, def: &'a ast::StmtFunctionDef) -> Option<LockHelper> {
+        if !def.parameters.is_empty() {
+            return None;
+        }
+        let mut body: &[Stmt] = &def.body;
+        if let [Stmt::Expr(docstring), rest @ ..] = body {
+            if docstring.value.is_string_literal_expr() {
+                body = rest;
+            }
+        }
+        if let [Stmt::If(ast::StmtIf {
+            body: inner,
+            elif_else_clauses,
+            ..
+        })] = body
+        {
+            if elif_else_clauses.is_empty() {
+                body = inner;
+            }
+        }
+        let [Stmt::Expr(ast::StmtExpr { value, .. })] = body else {
+            return None;
+        };
+        let Expr::Call(call) = value.as_ref() else {
+            return None;
+        };
+        let Expr::Attribute(method) = call.func.as_ref() else {
+            return None;
+        };
+        let Expr::Name(lock) = method.value.as_ref() else {
+            return None;
+        };
+        if self.scopes[0].locks.get(lock.id.as_str()) != Some(&LockKind::Threading) {
+            return None;
+        }
+        match method.attr.as_str() {
+            "acquire" => Some(LockHelper::Acquire(lock.id.to_string())),
+            "release" => Some(LockHelper::Release(lock.id.to_string())),
+            _ => None,
+        }
     }
 
     fn prescan_class(&mut self, class: &'a ast::StmtClassDef) {
@@ -426,7 +545,8 @@ impl<'a> Semantic<'a> {
             }
         }
         self.class_locks.insert(class.name.as_str(), locks);
-        self.class_attributes.insert(class.name.as_str(), attributes);
+        self.class_attributes
+            .insert(class.name.as_str(), attributes);
     }
 
     /// Finds `self.x = value` (and so `self.x = threading.Lock()`) anywhere

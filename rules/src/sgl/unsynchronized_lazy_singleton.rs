@@ -1,16 +1,20 @@
-use ruff_python_ast::Stmt;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::sgl::{static_mut_root, LazyInitTracker, StaticMutRegions};
+use crate::sgl::{
+    allows_static_mut_refs, module_function, static_mut_root, LazyInitTracker, LockedCalls,
+    StaticMutRegions,
+};
 
 declare_rule! {
     /// ## What it does
     /// Flags a lazily created singleton whose check and store run with no
     /// lock held: `global _x` then `if _x is None: _x = X()` (also `if not
-    /// _x`, `cls._instance is None` in a classmethod or `__new__`,
+    /// _x`, the early return `if _x is not None: return _x` followed by the
+    /// store, `cls._instance is None` in a classmethod or `__new__`,
     /// `getattr(cls, "_inst", None)`, `not hasattr(..)`, `if "k" not in
     /// _registry: _registry["k"] = X()`); in Rust a `static mut` set behind
     /// `if X.is_none()` / `X.is_null()`.
@@ -70,9 +74,19 @@ declare_rule! {
     /// or `LazyLock`, or `#[derive(harden::Singleton)]` on the type.
     ///
     /// ## Known limitations
-    /// Only stores that build a value (a call) directly inside the `if` are
-    /// flagged; the early-return form (`if _x is not None: return _x`) and
-    /// a lock held by every caller are not seen. Functions named
+    /// Only stores that build an object (a class instantiation or a
+    /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
+    /// `if` are flagged: lazily computed values (`re.compile`, paths,
+    /// `getLogger`) come out equal however often they are built. The
+    /// module-global form is flagged in modules that import thread APIs or a
+    /// server framework (`threading`, `concurrent.futures`, `flask`,
+    /// `django`, `fastapi`, ...); the class forms (`cls._instance` in
+    /// `__new__` or a classmethod) everywhere. A Rust file that allows
+    /// `static_mut_refs` has been reviewed for this and is not flagged.
+    /// A module function whose every call in the module holds a thread
+    /// lock is taken to run under it; a lock held by callers elsewhere is
+    /// not seen. A class slot is not flagged when the module instantiates
+    /// the class at import (`MISSING = Sentinel()`). Functions named
     /// `*_locked` / `_unlocked*` are trusted to run under their caller's lock.
     /// `@functools.cache` factories, module-level construction and Rust
     /// `OnceLock`, `LazyLock`, `once_cell`, `lazy_static!`, `thread_local!`
@@ -96,10 +110,15 @@ pub const ENTRY: RuleEntry = RuleEntry {
 #[derive(Default)]
 struct PyUnsynchronizedLazySingleton {
     tracker: LazyInitTracker,
+    /// Findings, each with the module-level function it is in (if any):
+    /// reported at the end of the module unless every call of that
+    /// function in the module holds a thread lock.
+    pending: Vec<(Option<String>, Diagnostic)>,
+    calls: LockedCalls,
 }
 
 impl PythonRule for PyUnsynchronizedLazySingleton {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         let Some(store) = self.tracker.on_stmt(cx, stmt) else {
             return;
         };
@@ -107,20 +126,41 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         if !cx.held_locks().is_empty() {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &UNSYNCHRONIZED_LAZY_SINGLETON,
-                store.stmt,
-                format!(
-                    "`{}` is lazily initialised without a lock: two threads can both see it unset and each build an instance",
-                    store.target
-                ),
-            )
-            .with_help(
-                "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
-            )
-            .with_related(store.check, "the unsynchronised check"),
-        );
+        // A lazily built module global is a shared singleton in a module
+        // that runs on several threads; elsewhere it is mostly
+        // single-threaded tooling, tests and scripts.
+        if store.module_level && !cx.module_is_concurrent() {
+            return;
+        }
+        let diagnostic = Diagnostic::new(
+            &UNSYNCHRONIZED_LAZY_SINGLETON,
+            store.stmt,
+            format!(
+                "`{}` is lazily initialised without a lock: two threads can both see it unset and each build an instance",
+                store.target
+            ),
+        )
+        .with_help(
+            "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
+        )
+        .with_related(store.check, "the unsynchronised check");
+        self.pending.push((module_function(cx), diagnostic));
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        // Only module-global findings live in module functions, and those
+        // need a concurrent module.
+        if cx.module_is_concurrent() {
+            self.calls.on_expr(cx, expr);
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
     }
 }
 
@@ -139,7 +179,10 @@ impl RustRule for RsUnsynchronizedLazySingleton {
             return;
         };
         let span = span_of(expr);
-        if !self.regions.is_lazy_init(&name, span) || self.regions.in_once(span) {
+        if !self.regions.is_lazy_init(&name, span)
+            || self.regions.in_once(span)
+            || allows_static_mut_refs(cx)
+        {
             return;
         }
         out.push(

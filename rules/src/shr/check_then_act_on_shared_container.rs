@@ -5,7 +5,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction};
-use crate::shr::{container_sharing, Sharing};
+use crate::shr::{container_sharing, is_container, Sharing};
 
 declare_rule! {
     /// ## What it does
@@ -45,7 +45,11 @@ declare_rule! {
     ///
     /// ## Known limitations
     /// The check and the write must name the same container and key
-    /// textually. Instances of classes without a thread lock are assumed
+    /// textually. An insert is reported only when it stores a fresh
+    /// container that is then filled (`d[k] = []`): memoising a computed
+    /// value (`cache[k] = compute(k)`) races benignly and is not reported.
+    /// A length check against a literal (`len(cache) < 100`) is a soft cap
+    /// and is not reported either. Instances of classes without a thread lock are assumed
     /// to be used by one thread. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's.
     pub static CHECK_THEN_ACT_ON_SHARED_CONTAINER = {
@@ -187,12 +191,14 @@ fn collect_checks(cx: &PyContext<'_>, test: &Expr, out: &mut Vec<(String, String
                         push(container, Some(key), Act::Insert);
                     }
                 }
-                CmpOp::Lt | CmpOp::LtE => {
+                // A literal bound (`len(cache) < 100`) is a soft cap that a
+                // racing append overshoots harmlessly.
+                CmpOp::Lt | CmpOp::LtE if !right.is_number_literal_expr() => {
                     if let Some(container) = len_of(cx, left) {
                         push(container, None, Act::Grow);
                     }
                 }
-                CmpOp::Gt | CmpOp::GtE => {
+                CmpOp::Gt | CmpOp::GtE if !left.is_number_literal_expr() => {
                     if let Some(container) = len_of(cx, right) {
                         push(container, None, Act::Grow);
                     }
@@ -227,6 +233,18 @@ fn len_of<'e>(cx: &PyContext<'_>, expr: &'e Expr) -> Option<&'e Expr> {
     }
 }
 
+/// True when the inserted value is a fresh container (`d[k] = []`, then
+/// filled through `d[k]`): a racing insert replaces it and loses what the
+/// other thread put in. A memoised value (`cache[k] = compute(k)`) comes out
+/// the same whichever thread stores it last: a benign race.
+fn inserts_identity(cx: &PyContext<'_>, value: &Expr) -> bool {
+    match value {
+        // A comprehension arrives complete: a memoised value.
+        Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) => false,
+        other => is_container(cx, other),
+    }
+}
+
 /// The (container, key, act) writes a statement makes.
 fn writes(cx: &PyContext<'_>, stmt: &Stmt) -> Vec<(String, String, Act)> {
     let mut found = Vec::new();
@@ -237,7 +255,7 @@ fn writes(cx: &PyContext<'_>, stmt: &Stmt) -> Vec<(String, String, Act)> {
                     // A registry of new instances is SGL001's finding.
                     let registry = matches!(subscript.value.as_ref(), Expr::Name(_))
                         && is_instance_construction(cx, &assign.value);
-                    if !registry {
+                    if !registry && inserts_identity(cx, &assign.value) {
                         found.push((
                             cx.text(subscript.value.as_ref()).to_string(),
                             cx.text(subscript.slice.as_ref()).to_string(),

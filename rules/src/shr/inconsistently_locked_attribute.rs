@@ -1,25 +1,29 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{LockKind, PyContext, PythonRule};
+use crate::shr::is_container;
 
 declare_rule! {
     /// ## What it does
     /// RacerD-style consistency check within one class: an attribute that
     /// is written or mutated (assignment, `+=`, `self.x[k] = ..`, `del
     /// self.x[k]`, `self.x.append(..)` and other mutating methods) while a
-    /// lock is held in one place, and with no lock held in another method.
+    /// thread lock is held in one method, and updated in a non-atomic way
+    /// with no lock held in another: `self.n += 1`, a rebuild that reads
+    /// the old value (`self.items = [i for i in self.items if ..]`), or a
+    /// replacement of the container the locked code fills (`self.buf = []`).
     ///
     /// ## Why is this bad?
     /// Taking the lock for some updates says the author expects several
     /// threads to use the object. The unlocked update races with the locked
-    /// ones: it can interleave with a locked read-modify-write, lose
-    /// updates, or mutate a dict while a locked method iterates it
-    /// (`RuntimeError: dictionary changed size during iteration`).
+    /// ones: a `+=` loses increments, a rebuild drops the items another
+    /// thread added meanwhile, a replaced container swallows the appends
+    /// that went into the old one.
     ///
     /// ## Example
     /// ```python
@@ -32,24 +36,34 @@ declare_rule! {
     ///         with self._lock:
     ///             self._sessions[sid] = session
     ///
-    ///     def expire(self, sid):
-    ///         self._sessions.pop(sid, None)
+    ///     def expire(self, now):
+    ///         self._sessions = {
+    ///             sid: s for sid, s in self._sessions.items() if s.expires > now
+    ///         }
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    ///     def expire(self, sid):
+    ///     def expire(self, now):
     ///         with self._lock:
-    ///             self._sessions.pop(sid, None)
+    ///             self._sessions = {
+    ///                 sid: s for sid, s in self._sessions.items() if s.expires > now
+    ///             }
     /// ```
     ///
     /// ## Known limitations
-    /// Construction and teardown methods (`__init__`, `__new__`, `__del__`,
-    /// `__enter__`/`__exit__`, `__post_init__`, `__setstate__`) are ignored,
-    /// and so are methods named `*_locked` / `_unlocked*` and private
-    /// methods that this class only calls with a lock held: by convention
-    /// their caller holds the lock. Reads are not checked, and neither are
-    /// accesses from other classes or from nested functions.
+    /// A single unlocked store (`self.closed = True`, `self.x = other`) or a
+    /// single container operation (`self.d[k] = v`, `self.d.pop(k)`) is
+    /// atomic in CPython and not reported. Construction and teardown
+    /// methods (`__init__`, `__new__`, `__del__`, `__enter__`/`__exit__`,
+    /// `__post_init__`, `__setstate__`), fork handlers, test fixtures and
+    /// test methods, property getters and setters, methods named `*_locked` /
+    /// `_unlocked*`, and private methods that the class only calls with a
+    /// lock held (directly or through such helpers) are not checked.
+    /// Attributes that carry their own lock (`with self.pool.lock:`) are
+    /// skipped. Async locks are not counted: without an `await` between
+    /// read and write, coroutines cannot interleave. Reads, accesses from
+    /// other classes and from nested functions are not checked.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {
         code: "SHR003",
         name: "inconsistently-locked-attribute",
@@ -69,6 +83,15 @@ pub const ENTRY: RuleEntry = RuleEntry {
 /// Methods that run before the object is shared or after it no longer is.
 const SETUP_METHODS: &[&str] = &[
     "__init__",
+    "_afterfork",
+    "_after_fork",
+    "_at_fork_reinit",
+    "setUp",
+    "tearDown",
+    "setUpClass",
+    "tearDownClass",
+    "asyncSetUp",
+    "asyncTearDown",
     "__new__",
     "__del__",
     "__enter__",
@@ -99,9 +122,28 @@ const MUTATING_METHODS: &[&str] = &[
     "popleft",
 ];
 
+/// True for methods that run while no other thread uses the object:
+/// construction, teardown, fork handlers, test fixtures and test methods
+/// (which start and join the threads they test).
+fn is_exclusive_method(name: &str) -> bool {
+    SETUP_METHODS.contains(&name) || name.starts_with("test")
+}
+
 struct Access {
     span: Span,
     method: String,
+    locked: bool,
+    /// Not one atomic step: `self.n += 1`, `self.items = [i for i in
+    /// self.items if ..]`, or replacing a container that locked code fills
+    /// (`self.buffer = []`). Only these are reported when unlocked: a single
+    /// store or a single dict/list operation is atomic in CPython.
+    racy: bool,
+}
+
+/// A call `self.method(..)` inside another method of the class.
+struct SelfCall {
+    caller: String,
+    callee: String,
     locked: bool,
 }
 
@@ -110,8 +152,54 @@ struct Access {
 struct ClassState {
     /// Attribute -> its writes, in source order.
     accesses: BTreeMap<String, Vec<Access>>,
-    /// Method -> (calls with a lock held, calls without) from this class.
-    calls: HashMap<String, (usize, usize)>,
+    calls: Vec<SelfCall>,
+    /// Attributes that carry their own lock (`with self.pools.lock:`): the
+    /// object synchronises itself, its method calls are not ours to check.
+    self_locking: HashSet<String>,
+    /// `@property` methods: `self.x` is computed, not a stored field.
+    properties: HashSet<String>,
+}
+
+impl ClassState {
+    /// Methods that always run with a lock held or without other threads:
+    /// named `*_locked` / `_unlocked*`, or private helpers that every call
+    /// in the class makes under a lock or from such a method (to a fixed
+    /// point, so helpers of helpers count).
+    fn exclusive_helpers(&self) -> HashSet<&str> {
+        let mut exclusive: HashSet<&str> = self
+            .calls
+            .iter()
+            .flat_map(|call| [call.caller.as_str(), call.callee.as_str()])
+            .filter(|method| method.ends_with("_locked") || method.starts_with("_unlocked"))
+            .collect();
+        loop {
+            let mut changed = false;
+            let callees: HashSet<&str> =
+                self.calls.iter().map(|call| call.callee.as_str()).collect();
+            for callee in callees {
+                let private = callee.starts_with('_') && !callee.starts_with("__");
+                if !private || exclusive.contains(callee) {
+                    continue;
+                }
+                let always_covered =
+                    self.calls
+                        .iter()
+                        .filter(|call| call.callee == callee)
+                        .all(|call| {
+                            call.locked
+                                || is_exclusive_method(&call.caller)
+                                || exclusive.contains(call.caller.as_str())
+                        });
+                if always_covered {
+                    exclusive.insert(callee);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return exclusive;
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -123,45 +211,114 @@ struct InconsistentlyLockedAttribute {
 impl InconsistentlyLockedAttribute {
     /// The class whose method is being walked directly (not a nested
     /// function), and the method's name.
+    /// The state of the class whose method is being walked directly (not
+    /// a nested function), and the method's name.
     fn method_state<'c>(&mut self, cx: &'c PyContext<'_>) -> Option<(&mut ClassState, &'c str)> {
         let frame = cx.function()?;
         let class = cx.class()?;
         let method_class = frame.class?;
-        if !std::ptr::eq(method_class, class) || SETUP_METHODS.contains(&frame.name) {
+        if !std::ptr::eq(method_class, class) {
             return None;
         }
         let state = self.classes.entry(class.start().to_u32()).or_default();
         Some((state, frame.name))
     }
 
-    fn record(&mut self, cx: &PyContext<'_>, target: &Expr, span: Span) {
+    fn record(
+        &mut self,
+        cx: &PyContext<'_>,
+        target: &Expr,
+        value: Option<&Expr>,
+        kind: WriteKind,
+        span: Span,
+    ) {
         let Some(attr) = written_attribute(target) else {
             return;
         };
-        let locked = !cx.held_locks().is_empty();
-        if let Some((state, method)) = self.method_state(cx) {
-            state
-                .accesses
-                .entry(attr.to_string())
-                .or_default()
-                .push(Access {
-                    span,
-                    method: method.to_string(),
-                    locked,
-                });
+        let locked = holds_thread_lock(cx);
+        let racy = match value {
+            // Augmented assignment: a read-modify-write.
+            None => matches!(kind, WriteKind::Update),
+            Some(value) => is_container(cx, value) || reads_attribute(value, attr),
+        };
+        let Some((state, method)) = self.method_state(cx) else {
+            return;
+        };
+        if is_exclusive_method(method) || state.properties.contains(method) {
+            return;
         }
+        state
+            .accesses
+            .entry(attr.to_string())
+            .or_default()
+            .push(Access {
+                span,
+                method: method.to_string(),
+                locked,
+                racy,
+            });
     }
 }
 
-/// `x` for `self.x`, `self.x[k]`, `self.x.y`: the attribute of `self` a
-/// store to this target changes.
+/// A lock that excludes other threads is held. Under an async lock alone,
+/// a write without an `await` between check and store cannot interleave
+/// with other coroutines, so async-only classes are not this rule's.
+fn holds_thread_lock(cx: &PyContext<'_>) -> bool {
+    cx.held_locks()
+        .iter()
+        .any(|lock| lock.kind != LockKind::Async)
+}
+
+/// How a statement changes an attribute when no new value is stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WriteKind {
+    /// A store (`=`), judged by its value.
+    Store,
+    /// `+=` and friends.
+    Update,
+    /// A mutating method call, subscript store or `del`: one operation.
+    Mutation,
+}
+
+/// True when `value` reads `self.<attr>`: `self.items + [x]`,
+/// `[i for i in self.items if i.alive]`.
+fn reads_attribute(value: &Expr, attr: &str) -> bool {
+    let mut found = false;
+    let mut visitor = ReadsAttribute {
+        attr,
+        found: &mut found,
+    };
+    ruff_python_ast::visitor::Visitor::visit_expr(&mut visitor, value);
+    found
+}
+
+struct ReadsAttribute<'v> {
+    attr: &'v str,
+    found: &'v mut bool,
+}
+
+impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if written_attribute(expr) == Some(self.attr) && matches!(expr, Expr::Attribute(_)) {
+            *self.found = true;
+            return;
+        }
+        ruff_python_ast::visitor::walk_expr(self, expr);
+    }
+}
+
+/// `x` for `self.x` and `self.x[k]`: the attribute of `self` a store to
+/// this target changes. `self.x.y = ..` changes another object.
 fn written_attribute(target: &Expr) -> Option<&str> {
     match target {
         Expr::Attribute(attribute) => match attribute.value.as_ref() {
             Expr::Name(name) if name.id.as_str() == "self" => Some(attribute.attr.as_str()),
-            other => written_attribute(other),
+            _ => None,
         },
-        Expr::Subscript(subscript) => written_attribute(&subscript.value),
+        Expr::Subscript(subscript) => match subscript.value.as_ref() {
+            Expr::Attribute(_) => written_attribute(&subscript.value),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -171,17 +328,58 @@ impl PythonRule for InconsistentlyLockedAttribute {
         match stmt {
             Stmt::Assign(assign) => {
                 for target in &assign.targets {
-                    self.record(cx, target, stmt.into());
+                    let kind = match target {
+                        Expr::Subscript(_) => WriteKind::Mutation,
+                        _ => WriteKind::Store,
+                    };
+                    let value = (kind == WriteKind::Store).then_some(assign.value.as_ref());
+                    self.record(cx, target, value, kind, stmt.into());
                 }
             }
-            Stmt::AugAssign(ast::StmtAugAssign { target, .. })
-            | Stmt::AnnAssign(ast::StmtAnnAssign { target, .. }) => {
-                self.record(cx, target, stmt.into());
+            Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => {
+                self.record(cx, target, None, WriteKind::Update, stmt.into());
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => {
+                self.record(cx, target, Some(value), WriteKind::Store, stmt.into());
             }
             Stmt::Delete(delete) => {
                 for target in &delete.targets {
                     if let Expr::Subscript(_) = target {
-                        self.record(cx, target, stmt.into());
+                        self.record(cx, target, None, WriteKind::Mutation, stmt.into());
+                    }
+                }
+            }
+            Stmt::With(with) => {
+                // `with self.pools.lock:` makes `pools` a self-locking object.
+                for item in &with.items {
+                    if let Expr::Attribute(lock) = &item.context_expr {
+                        if let Some(attr) = written_attribute(&lock.value) {
+                            let attr = attr.to_string();
+                            if let Some((state, _)) = self.method_state(cx) {
+                                state.self_locking.insert(attr);
+                            }
+                        }
+                    }
+                }
+            }
+            Stmt::FunctionDef(def)
+                if cx.function().is_none() || cx.function().and_then(|f| f.class).is_none() =>
+            {
+                let is_property = def.decorator_list.iter().any(|decorator| {
+                    matches!(&decorator.expression, Expr::Name(name) if name.id.as_str() == "property")
+                        || matches!(&decorator.expression, Expr::Attribute(attr) if attr.attr.as_str() == "setter")
+                });
+                if is_property {
+                    if let Some(class) = cx.class() {
+                        self.classes
+                            .entry(class.start().to_u32())
+                            .or_default()
+                            .properties
+                            .insert(def.name.to_string());
                     }
                 }
             }
@@ -194,23 +392,22 @@ impl PythonRule for InconsistentlyLockedAttribute {
         let Expr::Attribute(method) = call.func.as_ref() else {
             return;
         };
-        let locked = !cx.held_locks().is_empty();
         if let Expr::Name(receiver) = method.value.as_ref() {
             // `self.helper()`: remember whether helpers run under a lock.
             if receiver.id.as_str() == "self" {
-                if let Some((state, _)) = self.method_state(cx) {
-                    let counts = state.calls.entry(method.attr.to_string()).or_default();
-                    if locked {
-                        counts.0 += 1;
-                    } else {
-                        counts.1 += 1;
-                    }
+                let locked = holds_thread_lock(cx);
+                if let Some((state, caller)) = self.method_state(cx) {
+                    state.calls.push(SelfCall {
+                        caller: caller.to_string(),
+                        callee: method.attr.to_string(),
+                        locked,
+                    });
                 }
             }
             return;
         }
         if MUTATING_METHODS.contains(&method.attr.as_str()) {
-            self.record(cx, &method.value, expr.into());
+            self.record(cx, &method.value, None, WriteKind::Mutation, expr.into());
         }
     }
 
@@ -219,28 +416,22 @@ impl PythonRule for InconsistentlyLockedAttribute {
         let Some(state) = self.classes.remove(&class.start().to_u32()) else {
             return;
         };
-        // Private helpers that this class only calls under a lock run
-        // under that lock.
+        let exclusive = state.exclusive_helpers();
         let runs_locked = |method: &str| {
-            method.ends_with("_locked")
+            exclusive.contains(method)
+                || method.ends_with("_locked")
                 || method.starts_with("_unlocked")
-                || (method.starts_with('_')
-                    && !method.starts_with("__")
-                    && state
-                        .calls
-                        .get(method)
-                        .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0))
         };
         for (attr, accesses) in &state.accesses {
-            let Some(protected) = accesses
-                .iter()
-                .find(|access| access.locked || runs_locked(&access.method))
-            else {
+            if state.self_locking.contains(attr) || state.properties.contains(attr) {
+                continue;
+            }
+            let Some(protected) = accesses.iter().find(|access| access.locked) else {
                 continue;
             };
             for access in accesses
                 .iter()
-                .filter(|access| !access.locked && !runs_locked(&access.method))
+                .filter(|access| !access.locked && access.racy && !runs_locked(&access.method))
             {
                 out.push(
                     Diagnostic::new(

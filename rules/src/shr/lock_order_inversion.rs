@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::api::{Diagnostic, Language, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{GuardKind, RsContext, RustRule};
@@ -85,7 +85,7 @@ struct LockOrderInversion {
 impl LockOrderInversion {
     /// Reports, at the later nesting, every pair of functions that take
     /// two locks in opposite orders; one finding per lock pair and group.
-    fn report(&self, out: &mut Vec<Diagnostic>) {
+    fn report(&self, out: &mut Vec<Diagnostic>, language: Language) {
         let mut first: HashMap<(&str, &str, &str), &Nesting> = HashMap::new();
         let mut reported: HashSet<(&str, &str, &str)> = HashSet::new();
         for nesting in &self.nestings {
@@ -96,7 +96,11 @@ impl LockOrderInversion {
             );
             if let Some(earlier) = first.get(&reversed) {
                 let pair = if nesting.outer < nesting.inner {
-                    (nesting.group.as_str(), nesting.outer.as_str(), nesting.inner.as_str())
+                    (
+                        nesting.group.as_str(),
+                        nesting.outer.as_str(),
+                        nesting.inner.as_str(),
+                    )
                 } else {
                     reversed
                 };
@@ -113,10 +117,7 @@ impl LockOrderInversion {
                                 nesting.inner, nesting.outer, earlier.function.0
                             ),
                         )
-                        .with_help(format!(
-                            "acquire `{}` and `{}` in one order everywhere, or merge them into one lock",
-                            earlier.outer, earlier.inner
-                        ))
+                        .with_help(help(language, &earlier.outer, &earlier.inner))
                         .with_related(nesting.outer_span, format!("`{}` held from here", nesting.outer))
                         .with_related(earlier.outer_span, format!("`{}` first takes `{}` here", earlier.function.0, earlier.outer))
                         .with_related(earlier.inner_span, format!("and then `{}` here", earlier.inner)),
@@ -134,15 +135,44 @@ impl LockOrderInversion {
     }
 }
 
+fn help(language: Language, first: &str, second: &str) -> String {
+    let order =
+        format!("acquire `{first}` before `{second}` everywhere, or merge them into one lock");
+    match language {
+        Language::Python => order,
+        Language::Rust => {
+            format!("{order}; `#[harden::guarded]` checks a declared order at compile time")
+        }
+    }
+}
+
 impl LockOrderInversion {
-    fn record_python(&mut self, cx: &PyContext<'_>, inner: &Expr, span: Span, outers: &[(String, Span)]) {
+    fn record_python(
+        &mut self,
+        cx: &PyContext<'_>,
+        inner: &Expr,
+        span: Span,
+        outers: &[(String, Span)],
+    ) {
         let Some(def) = cx.function().and_then(|frame| frame.def) else {
             return;
         };
+        // A lock held in a local variable is a different object in every
+        // function (and every call): only module, class and `self` locks
+        // can be taken in opposite orders by two functions.
+        if !is_shared_lock(cx, inner) {
+            return;
+        }
         let inner_key = cx.text(inner).to_string();
-        let group = cx.class().map(|class| class.name.to_string()).unwrap_or_default();
+        let group = cx
+            .class()
+            .map(|class| class.name.to_string())
+            .unwrap_or_default();
         for (outer, outer_span) in outers {
-            if *outer == inner_key {
+            let outer_root = outer.split('.').next().unwrap_or_default();
+            let outer_shared = (outer.contains('.') && matches!(outer_root, "self" | "cls"))
+                || cx.refers_to_module_global(outer_root);
+            if *outer == inner_key || !outer_shared {
                 continue;
             }
             self.nestings.push(Nesting {
@@ -156,6 +186,30 @@ impl LockOrderInversion {
             });
         }
     }
+}
+
+/// True when a lock expression names one object across functions: a
+/// module global, or an attribute of `self`, `cls` or a module-level name.
+fn is_shared_lock(cx: &PyContext<'_>, lock: &Expr) -> bool {
+    let mut root = lock;
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    let Expr::Name(name) = root else {
+        return false;
+    };
+    let name = name.id.as_str();
+    if matches!(name, "self" | "cls") && !std::ptr::eq(root, lock) {
+        return true;
+    }
+    cx.refers_to_module_global(name)
+}
+
+/// True when a Rust lock expression names one object across functions: a
+/// field of `self`, or a static.
+fn is_shared_rust_lock(cx: &RsContext<'_>, lock: &str) -> bool {
+    let root = lock.split(['.', ' ', '(']).next().unwrap_or_default();
+    root == "self" || cx.is_static(root)
 }
 
 impl PythonRule for LockOrderInversion {
@@ -197,7 +251,7 @@ impl PythonRule for LockOrderInversion {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.report(out);
+        self.report(out, Language::Python);
     }
 }
 
@@ -215,9 +269,12 @@ impl RustRule for LockOrderInversion {
         let (Some(inner), Some(function)) = (cx.guard_of(expr), cx.function()) else {
             return;
         };
+        if !is_shared_rust_lock(cx, &inner.lock) {
+            return;
+        }
         let group = cx.impl_type().unwrap_or_default().to_string();
         for outer in cx.guards() {
-            if outer.lock == inner.lock {
+            if outer.lock == inner.lock || !is_shared_rust_lock(cx, &outer.lock) {
                 continue;
             }
             self.nestings.push(Nesting {
@@ -233,6 +290,6 @@ impl RustRule for LockOrderInversion {
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.report(out);
+        self.report(out, Language::Rust);
     }
 }

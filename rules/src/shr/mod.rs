@@ -59,7 +59,9 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
         Expr::Name(name) => {
             let id = name.id.as_str();
             (cx.refers_to_module_global(id)
-                && cx.module_value(id).is_some_and(|value| is_container(cx, value)))
+                && cx
+                    .module_value(id)
+                    .is_some_and(|value| is_container(cx, value)))
             .then_some(Sharing::ModuleGlobal)
         }
         Expr::Attribute(attribute) => {
@@ -75,7 +77,14 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
                 let value = attributes.class_level.get(attr)?;
                 return is_container(cx, value).then_some(Sharing::ClassAttribute);
             }
-            if owner != "self" {
+            // `self` before it is shared: construction and unpickling.
+            let constructing = cx.function().is_some_and(|frame| {
+                matches!(
+                    frame.name,
+                    "__init__" | "__new__" | "__post_init__" | "__setstate__"
+                )
+            });
+            if owner != "self" || constructing {
                 return None;
             }
             if let Some(value) = attributes.class_level.get(attr) {

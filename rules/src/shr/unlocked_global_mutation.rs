@@ -4,15 +4,20 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::sgl::{caller_holds_lock_by_convention, static_mut_root, StaticMutRegions};
+use crate::shr::is_container;
+use std::collections::HashSet;
+
+use crate::sgl::{
+    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, StaticMutRegions,
+};
 
 declare_rule! {
     /// ## What it does
     /// Flags a read-modify-write of module-global state with no thread lock
     /// held: `global g` then `g += 1`, `g = g + x`, `g = g | flags`;
     /// `counts[key] += 1` or `stats.hits += 1` on a module-level object. In
-    /// Rust, any write to a `static mut` (assignment, `+=`, a `&mut` borrow,
-    /// a mutating method call) other than SGL001's lazy initialisation.
+    /// Rust, a read-modify-write of a `static mut`: `+=` and friends, a
+    /// `&mut` borrow, a mutating method call (`push`, `insert`, `take`, ..).
     ///
     /// ## Why is this bad?
     /// The read and the write are separate steps. Two threads that
@@ -58,11 +63,19 @@ declare_rule! {
     /// or a `Mutex` in a `static` / `LazyLock`.
     ///
     /// ## Known limitations
-    /// A lock held by every caller is not seen; functions named `*_locked`
-    /// / `_unlocked*` are trusted to run under it. Plain rebinding (`global
-    /// g; g = compute()`) is not a read-modify-write and is not flagged.
-    /// Module-level code runs once at import and is not flagged. Rust writes
-    /// inside `Once::call_once` are synchronised and not flagged.
+    /// Python code is checked in modules that import thread APIs or a server
+    /// framework (`threading`, `concurrent.futures`, `queue`, `flask`,
+    /// `django`, `fastapi`, ...): elsewhere module counters are nearly
+    /// always single-threaded tooling. Module-level code, `main` and test
+    /// functions, and `threading.local()` objects are not flagged. A lock
+    /// held by every caller is not seen; functions named `*_locked` /
+    /// `_unlocked*` are trusted to run under it. Plain rebinding (`global g;
+    /// g = compute()`, Rust `X = v`) is not a read-modify-write and is not
+    /// flagged, nor is an in-place `+=` / `|=` on a module list, set or dict
+    /// (one call on the object). Rust updates inside `Once::call_once` (a closure or a
+    /// function passed to it), in a function that orders them with an
+    /// atomic `compare_exchange`, or in a file that allows rustc's
+    /// `static_mut_refs` lint are taken as reviewed and not flagged.
     pub static UNLOCKED_GLOBAL_MUTATION = {
         code: "SHR001",
         name: "unlocked-global-mutation",
@@ -83,7 +96,10 @@ struct PyUnlockedGlobalMutation;
 
 impl PythonRule for PyUnlockedGlobalMutation {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
-        if cx.function().is_none() || cx.holds_thread_lock() || caller_holds_lock_by_convention(cx)
+        if !cx.module_is_concurrent()
+            || cx.holds_thread_lock()
+            || caller_holds_lock_by_convention(cx)
+            || runs_single_threaded(cx)
         {
             return;
         }
@@ -107,25 +123,41 @@ impl PythonRule for PyUnlockedGlobalMutation {
                 stmt,
                 format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
             )
-            .with_help(format!(
+            .with_help(
                 "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
-            )),
+            ),
         );
     }
+}
+
+/// A program's `main` and test functions run on one thread (tests start
+/// and join the threads they exercise); module-level code runs once at
+/// import.
+fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
+    cx.function().is_none_or(|frame| {
+        frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
+    })
 }
 
 /// The module global an augmented assignment updates: `g += 1` with `global
 /// g`, `counts[k] += 1` / `stats.hits += 1` on a module-level object.
 fn mutated_global<'e>(cx: &PyContext<'_>, target: &'e Expr) -> Option<&'e str> {
     match target {
-        Expr::Name(name) => cx
-            .is_module_global(name.id.as_str())
-            .then_some(name.id.as_str()),
+        // `log += entries` on a module list (or `|=` on a set or dict)
+        // updates the object in place in one call: no lost update.
+        Expr::Name(name) => (cx.is_module_global(name.id.as_str())
+            && !cx
+                .module_value(name.id.as_str())
+                .is_some_and(|value| is_container(cx, value)))
+        .then_some(name.id.as_str()),
         Expr::Attribute(ast::ExprAttribute { value, .. })
         | Expr::Subscript(ast::ExprSubscript { value, .. }) => {
             let Expr::Name(root) = value.as_ref() else {
                 return None;
             };
+            if cx.is_thread_local(value) {
+                return None;
+            }
             let id = root.id.as_str();
             // Assigned at module level (not an imported module) and not a
             // local of this function.
@@ -149,9 +181,23 @@ fn reads_in_operation(value: &Expr, name: &str) -> bool {
         })
 }
 
+/// A `static mut` update found during the walk, reported at the end of the
+/// file unless its function turns out to be synchronised.
+struct Candidate {
+    diagnostic: Diagnostic,
+    /// The enclosing named function.
+    function: Option<String>,
+}
+
 #[derive(Default)]
 struct RsUnlockedGlobalMutation {
     regions: StaticMutRegions,
+    candidates: Vec<Candidate>,
+    /// Functions handed to `Once::call_once` by path (`INIT.call_once(init)`).
+    once_functions: HashSet<String>,
+    /// Functions that order their `static mut` access with an atomic
+    /// compare-and-swap (a hand-rolled once: `STATE.compare_exchange(..)`).
+    handshake_functions: HashSet<String>,
 }
 
 /// Methods that take `&mut self` on the std types a `static mut` usually
@@ -183,19 +229,34 @@ const MUTATING_METHODS: &[&str] = &[
     "swap",
 ];
 
+const ATOMIC_HANDSHAKES: &[&str] = &[
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+];
+
 impl RustRule for RsUnlockedGlobalMutation {
-    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         self.regions.on_expr(cx, expr);
-        let (name, what) = match expr {
-            syn::Expr::Assign(assign) => {
-                let Some(name) = static_mut_root(cx, &assign.left) else {
-                    return;
-                };
-                if self.regions.is_lazy_init(&name, span_of(expr)) {
-                    return;
-                }
-                (name, "write to")
+        let function = cx.function().map(|frame| frame.name.clone());
+        if let syn::Expr::MethodCall(call) = expr {
+            let method = call.method.to_string();
+            if ATOMIC_HANDSHAKES.contains(&method.as_str()) {
+                self.handshake_functions.extend(function.clone());
             }
+            if method == "call_once" || method == "call_once_force" {
+                for arg in &call.args {
+                    if let syn::Expr::Path(path) = arg {
+                        if let Some(last) = path.path.segments.last() {
+                            self.once_functions.insert(last.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        // A plain store (`X = v`) is left out: outside SGL001's lazy
+        // initialisation it is nearly always one-time setup.
+        let (name, what) = match expr {
             syn::Expr::Binary(binary) if is_compound_assignment(binary.op) => {
                 let Some(name) = static_mut_root(cx, &binary.left) else {
                     return;
@@ -221,16 +282,33 @@ impl RustRule for RsUnlockedGlobalMutation {
         if self.regions.in_once(span_of(expr)) {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &UNLOCKED_GLOBAL_MUTATION,
-                span_of(expr),
-                format!("{what} `static mut {name}`: a data race (undefined behaviour) as soon as two threads get here"),
-            )
-            .with_help(
-                "replace the `static mut` with an atomic (`AtomicU64`, `AtomicBool`), a `static Mutex<T>`, or `std::sync::OnceLock`/`LazyLock` for one-time initialisation",
-            ),
+        let diagnostic = Diagnostic::new(
+            &UNLOCKED_GLOBAL_MUTATION,
+            span_of(expr),
+            format!("{what} `static mut {name}`: a data race (undefined behaviour) as soon as two threads get here"),
+        )
+        .with_help(
+            "replace the `static mut` with an atomic (`AtomicU64`, `AtomicBool`), a `static Mutex<T>`, or `std::sync::OnceLock`/`LazyLock` for one-time initialisation",
         );
+        self.candidates.push(Candidate {
+            diagnostic,
+            function,
+        });
+    }
+
+    fn on_file_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        if allows_static_mut_refs(cx) {
+            return;
+        }
+        for candidate in self.candidates.drain(..) {
+            let synchronised = candidate.function.as_ref().is_some_and(|function| {
+                self.once_functions.contains(function)
+                    || self.handshake_functions.contains(function)
+            });
+            if !synchronised {
+                out.push(candidate.diagnostic);
+            }
+        }
     }
 }
 

@@ -1,0 +1,390 @@
+//! The Python check-then-act shape of a lazy singleton, `if _x is None:
+//! _x = X()` and its class and registry variants, recognised once for
+//! SGL001 and SGL002 (which differ only in the locks held at the store).
+
+use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::python::PyContext;
+
+/// A store that completes a lazy initialisation: the assignment inside
+/// `if <target is unset>:` that sets the target.
+pub(crate) struct LazyStore<'s> {
+    /// What is initialised, as written: `_client`, `cls._instance`.
+    pub(crate) target: String,
+    /// The assignment statement (the primary location of SGL001/SGL002).
+    pub(crate) stmt: &'s Stmt,
+    /// The `if` test that found the target unset.
+    pub(crate) check: TextRange,
+    /// A module global or module-level registry (not a class attribute).
+    pub(crate) module_level: bool,
+}
+
+/// An `if <target is unset>:` whose body is being walked.
+struct OpenCheck {
+    target: String,
+    body: TextRange,
+    test: TextRange,
+    /// Start of the function the check is in: a store in a nested function
+    /// does not complete it.
+    function: Option<TextSize>,
+}
+
+/// Follows `if` statements that test a singleton slot for "unset" and
+/// recognises the store in their body. Fed every statement in walk order.
+#[derive(Default)]
+pub(crate) struct LazyInitTracker {
+    open: Vec<OpenCheck>,
+}
+
+impl LazyInitTracker {
+    pub(crate) fn on_stmt<'s>(
+        &mut self,
+        cx: &PyContext<'_>,
+        stmt: &'s Stmt,
+    ) -> Option<LazyStore<'s>> {
+        let start = stmt.start();
+        // A check's region may start after the statements that follow it
+        // (the early-return form): keep it until its region has ended.
+        self.open.retain(|check| start < check.body.end());
+        let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
+        if function.is_none() || caller_holds_lock_by_convention(cx) || is_cached_factory(cx) {
+            return None;
+        }
+        if let Stmt::If(if_stmt) = stmt {
+            if let (Some(target), Some(first), Some(last)) = (
+                unset_target(cx, &if_stmt.test),
+                if_stmt.body.first(),
+                if_stmt.body.last(),
+            ) {
+                self.open.push(OpenCheck {
+                    target,
+                    body: TextRange::new(first.start(), last.end()),
+                    test: if_stmt.test.range(),
+                    function,
+                });
+            } else if let Some((target, rest)) = early_return_check(cx, if_stmt) {
+                self.open.push(OpenCheck {
+                    target,
+                    body: rest,
+                    test: if_stmt.test.range(),
+                    function,
+                });
+            }
+            return None;
+        }
+        if self.open.is_empty() {
+            return None;
+        }
+        let (target, value) = stored_target(cx, stmt)?;
+        if !is_instance_construction(cx, value) || class_built_at_import(cx, &target) {
+            return None;
+        }
+        let check = self.open.iter().rev().find(|check| {
+            check.target == target && check.function == function && check.body.contains(start)
+        })?;
+        let module_level = !target.contains('.');
+        Some(LazyStore {
+            target,
+            stmt,
+            check: check.test,
+            module_level,
+        })
+    }
+}
+
+/// A class slot (`cls._instance`) of a class that the module instantiates
+/// at import (`noValue = NoValue()`): the slot is filled under the import
+/// lock before any thread can race on it.
+fn class_built_at_import(cx: &PyContext<'_>, target: &str) -> bool {
+    target.contains('.')
+        && cx
+            .class()
+            .is_some_and(|class| cx.is_instantiated_at_import(class.name.as_str()))
+}
+
+/// The early-return form, `if _x is not None: return _x` with the store
+/// after it: the slot and the rest of the function (where the slot is
+/// known to be unset).
+fn early_return_check(cx: &PyContext<'_>, if_stmt: &ast::StmtIf) -> Option<(String, TextRange)> {
+    if !if_stmt.elif_else_clauses.is_empty()
+        || !matches!(if_stmt.body.last(), Some(Stmt::Return(_)))
+    {
+        return None;
+    }
+    let target = set_target(cx, &if_stmt.test)?;
+    let function_end = cx.function()?.def?.end();
+    (if_stmt.end() < function_end).then(|| (target, TextRange::new(if_stmt.end(), function_end)))
+}
+
+/// The slot an `if` test finds set: `_x is not None`, `_x`,
+/// `hasattr(cls, "_inst")`, `getattr(cls, "_inst", None) is not None`.
+fn set_target(cx: &PyContext<'_>, test: &Expr) -> Option<String> {
+    match test {
+        Expr::Compare(compare)
+            if compare.ops.len() == 1
+                && matches!(compare.ops[0], CmpOp::IsNot | CmpOp::NotEq)
+                && compare.comparators[0].is_none_literal_expr() =>
+        {
+            hasattr_target(cx, &compare.left, "getattr").or_else(|| slot_key(cx, &compare.left))
+        }
+        Expr::Call(_) => hasattr_target(cx, test, "hasattr"),
+        Expr::Name(_) | Expr::Attribute(_) => slot_key(cx, test),
+        _ => None,
+    }
+}
+
+/// The slot an `if` test finds unset: `_x is None`, `not _x`, `_x is None
+/// or stale(_x)`, `getattr(cls, "_inst", None) is None`, `not hasattr(cls,
+/// "_inst")`, `"k" not in _registry`.
+fn unset_target(cx: &PyContext<'_>, test: &Expr) -> Option<String> {
+    match test {
+        Expr::BoolOp(bool_op) => bool_op
+            .values
+            .iter()
+            .find_map(|value| unset_target(cx, value)),
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+            if let Some(target) = hasattr_target(cx, &unary.operand, "hasattr") {
+                return Some(target);
+            }
+            slot_key(cx, &unary.operand)
+        }
+        Expr::Compare(compare) if compare.ops.len() == 1 => {
+            let right = &compare.comparators[0];
+            match compare.ops[0] {
+                CmpOp::Is | CmpOp::Eq if right.is_none_literal_expr() => {
+                    hasattr_target(cx, &compare.left, "getattr")
+                        .or_else(|| slot_key(cx, &compare.left))
+                }
+                CmpOp::NotIn => registry_key(cx, right, &compare.left),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `cls._inst` for `hasattr(cls, "_inst")` / `getattr(cls, "_inst", None)`.
+fn hasattr_target(cx: &PyContext<'_>, expr: &Expr, builtin: &str) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    if cx.resolve(&call.func)? != format!("builtins.{builtin}") {
+        return None;
+    }
+    let (owner, Some(Expr::StringLiteral(attr))) =
+        (call.arguments.args.first()?, call.arguments.args.get(1))
+    else {
+        return None;
+    };
+    is_class_owner(cx, owner).then(|| format!("{}.{}", cx.text(owner), attr.value.to_str()))
+}
+
+/// The key of a singleton slot: a name declared `global` in this function,
+/// or an attribute of the class (`cls._instance` in a classmethod or
+/// `__new__`, `Config._instance` inside class `Config`).
+fn slot_key(cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => cx
+            .function()
+            .is_some_and(|frame| frame.declares_global(name.id.as_str()))
+            .then(|| name.id.to_string()),
+        Expr::Attribute(attribute) if is_class_owner(cx, &attribute.value) => {
+            Some(cx.text(expr).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// `_registry[k]` for `k not in _registry` on a module-level registry.
+fn registry_key(cx: &PyContext<'_>, registry: &Expr, key: &Expr) -> Option<String> {
+    let Expr::Name(name) = registry else {
+        return None;
+    };
+    cx.refers_to_module_global(name.id.as_str())
+        .then(|| format!("{}[{}]", name.id, cx.text(key)))
+}
+
+/// True for the class object inside its own methods: `cls` (first
+/// parameter of a classmethod or `__new__`) or the enclosing class's name.
+fn is_class_owner(cx: &PyContext<'_>, owner: &Expr) -> bool {
+    let Expr::Name(owner) = owner else {
+        return false;
+    };
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    let owner = owner.id.as_str();
+    let decorated = |name: &str| {
+        frame
+            .decorators()
+            .iter()
+            .any(|decorator| cx.resolve(&decorator.expression).as_deref() == Some(name))
+    };
+    let class_level = frame.name == "__new__" || decorated("builtins.classmethod");
+    if class_level && frame.first_parameter() == Some(owner) {
+        return true;
+    }
+    // `Config._instance` from a classmethod, staticmethod or `__new__`: an
+    // accessor of the class itself, not per-instance setup in `__init__`.
+    (class_level || decorated("builtins.staticmethod"))
+        && cx.class().is_some_and(|class| class.name.as_str() == owner)
+}
+
+/// The slot a statement stores into and the value stored: `_x = X()`,
+/// `cls._inst = super().__new__(cls)`, `_registry[k] = X()`,
+/// `setattr(cls, "_inst", X())`.
+fn stored_target<'s>(cx: &PyContext<'_>, stmt: &'s Stmt) -> Option<(String, &'s Expr)> {
+    match stmt {
+        Stmt::Assign(assign) => assign
+            .targets
+            .iter()
+            .find_map(|target| store_key(cx, target))
+            .map(|key| (key, assign.value.as_ref())),
+        Stmt::AnnAssign(ast::StmtAnnAssign {
+            target,
+            value: Some(value),
+            ..
+        }) => store_key(cx, target).map(|key| (key, value.as_ref())),
+        Stmt::Expr(ast::StmtExpr { value, .. }) => {
+            let Expr::Call(call) = value.as_ref() else {
+                return None;
+            };
+            let [owner, Expr::StringLiteral(attr), stored] = &*call.arguments.args else {
+                return None;
+            };
+            (cx.resolve(&call.func)? == "builtins.setattr" && is_class_owner(cx, owner)).then(
+                || {
+                    (
+                        format!("{}.{}", cx.text(owner), attr.value.to_str()),
+                        stored,
+                    )
+                },
+            )
+        }
+        _ => None,
+    }
+}
+
+fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
+    match target {
+        Expr::Subscript(subscript) => registry_key(cx, &subscript.value, &subscript.slice),
+        other => slot_key(cx, other),
+    }
+}
+
+/// True when `value` (possibly awaited) creates an object with its own
+/// identity and state: a class instantiation (`Client(..)`, `cls()`,
+/// `pkg.Pool(..)`, `super().__new__(cls)`) or a factory (`create_engine`).
+/// Two racing threads then hold two different "singletons". Lazily computed
+/// values (`re.compile(..)`, `os.path.expanduser(..)`, `getLogger(..)`) come
+/// out equal however often they are computed: a benign race, not flagged.
+pub(crate) fn is_instance_construction(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let call = match value {
+        Expr::Call(call) => call,
+        Expr::Await(await_expr) => match await_expr.value.as_ref() {
+            Expr::Call(call) => call,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let last = match call.func.as_ref() {
+        Expr::Name(name) => name.id.as_str(),
+        // `Redis.from_url(..)`: an alternative constructor of a class.
+        Expr::Attribute(attribute)
+            if attribute.attr.starts_with("from_") && is_capitalized_name(&attribute.value) =>
+        {
+            return true;
+        }
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return false,
+    };
+    let bare = last.trim_start_matches('_');
+    let is_class = bare.starts_with(|c: char| c.is_ascii_uppercase())
+        && !cx
+            .resolve(&call.func)
+            .is_some_and(|name| name.starts_with("builtins."));
+    let is_factory = FACTORY_PREFIXES
+        .iter()
+        .any(|prefix| bare.starts_with(prefix));
+    is_class || is_factory || last == "cls" || last == "__new__"
+}
+
+fn is_capitalized_name(expr: &Expr) -> bool {
+    let last = match expr {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return false,
+    };
+    last.trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// Factory functions that return a new stateful object: `create_engine`,
+/// `new_event_loop`, `make_client`, `connect(..)`.
+const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "connect", "open_"];
+
+/// The name of the module-level function being walked, when the walk is
+/// directly in one (not in a method or nested function).
+pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
+    match cx.functions() {
+        [frame] if frame.class.is_none() && frame.def.is_some() => Some(frame.name.to_string()),
+        _ => None,
+    }
+}
+
+/// Calls of module-level functions by name, with whether a thread lock was
+/// held at each: a function whose every call in the module holds a lock
+/// runs under it (`with _lock: parser = _get_parser()`).
+#[derive(Default)]
+pub(crate) struct LockedCalls {
+    /// Function name -> (calls with a thread lock held, calls without).
+    counts: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl LockedCalls {
+    pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Name(name) = call.func.as_ref() else {
+            return;
+        };
+        let counts = match self.counts.get_mut(name.id.as_str()) {
+            Some(counts) => counts,
+            None => self.counts.entry(name.id.to_string()).or_default(),
+        };
+        if cx.holds_thread_lock() {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+
+    /// True when the module calls `function` and always with a lock held.
+    pub(crate) fn always_locked(&self, function: &str) -> bool {
+        self.counts
+            .get(function)
+            .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0)
+    }
+}
+
+/// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
+/// convention the caller holds the lock.
+pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
+    cx.function()
+        .is_some_and(|frame| frame.name.ends_with("_locked") || frame.name.starts_with("_unlocked"))
+}
+
+/// `@functools.cache` / `@lru_cache` factories run their body once per
+/// key under the cache's own bookkeeping: not what SGL is about.
+fn is_cached_factory(cx: &PyContext<'_>) -> bool {
+    cx.functions().iter().any(|frame| {
+        frame.decorators().iter().any(|decorator| {
+            let expr = match &decorator.expression {
+                Expr::Call(call) => call.func.as_ref(),
+                other => other,
+            };
+            matches!(
+                cx.resolve(expr).as_deref(),
+                Some("functools.cache" | "functools.lru_cache" | "functools.cached_property")
+            )
+        })
+    })
+}
