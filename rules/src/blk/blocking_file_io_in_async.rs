@@ -52,8 +52,9 @@ declare_rule! {
     ///
     /// ## Known limitations
     /// `Path` methods are recognised on `Path(..)` expressions, paths derived
-    /// from them (`/`, `.parent`, `.resolve()`, ..) and locals bound to them;
-    /// a path passed in as a parameter is not followed. Reads and writes on an
+    /// from them (`/`, `.parent`, `.resolve()`, ..) and names or `self`
+    /// attributes bound to them; a path passed in as a parameter is not
+    /// followed. Reads and writes on an
     /// already open file object are not flagged (its `open` is). Metadata
     /// calls such as `os.path.exists` and `Path.exists` are not flagged, and
     /// neither is a call inside a `try` that catches `BlockingIOError` (the

@@ -55,10 +55,12 @@ declare_rule! {
     /// `await asyncio.to_thread(..)`, `tokio::task::spawn_blocking`.
     ///
     /// ## Known limitations
-    /// Session, client and socket methods are recognised only when the object
-    /// is constructed in the same file and bound to a local or module-level
-    /// name (`s = requests.Session()`, `with httpx.Client() as c:`); a client
-    /// stored on `self` or passed in as a parameter is not followed. A socket
+    /// Session, client and socket methods are recognised only when the file
+    /// shows the object's construction: bound to a local or module-level name
+    /// (`s = requests.Session()`, `with httpx.Client() as c:`), or to an
+    /// attribute that the class only ever sets to that type
+    /// (`self._session = requests.Session()`); a client passed in as a
+    /// parameter is not followed. A socket
     /// switched to non-blocking mode with `setblocking(False)` in the same
     /// function is not flagged, nor is a call inside a `try` that catches
     /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other

@@ -48,8 +48,8 @@ declare_rule! {
     ///
     /// ## Known limitations
     /// `Popen` and `Child` methods are recognised only on a process started
-    /// in the same file and bound to a local name (`proc = Popen(..)`,
-    /// `with Popen(..) as proc:`). `os.waitpid(.., os.WNOHANG)` and
+    /// in the same file and bound to a name or attribute (`proc = Popen(..)`,
+    /// `with Popen(..) as proc:`, `let child = cmd.spawn()?`). `os.waitpid(.., os.WNOHANG)` and
     /// `os.spawn*(os.P_NOWAIT, ..)` do not wait and are not flagged; starting
     /// a process without waiting for it (`Popen(..)`, `Command::spawn`) is
     /// not flagged either.

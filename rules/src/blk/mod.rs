@@ -224,6 +224,23 @@ const PYTHON_CONSTRUCTORS: &[(&str, &str)] = &[
     ("pathlib.Path.cwd", "pathlib.Path"),
 ];
 
+/// `self` or `cls`.
+fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Name(name) if matches!(name.id.as_str(), "self" | "cls"))
+}
+
+/// The type of `self.attr` when every value the class assigns to it has that
+/// one type; `None` assignments (reset, lazy initialisation) do not count.
+fn attribute_type(cx: &PyContext<'_>, attr: &str, depth: usize) -> Option<&'static str> {
+    let mut types = cx
+        .attribute_values(attr)
+        .iter()
+        .filter(|value| !value.is_none_literal_expr())
+        .map(|value| value_type_at_depth(cx, value, depth + 1, Locals::Ignore));
+    let first = types.next()??;
+    types.all(|ty| ty == Some(first)).then_some(first)
+}
+
 /// `pathlib.Path` methods that return another `Path`.
 const PATH_RETURNING_METHODS: &[&str] = &[
     "absolute",
@@ -244,16 +261,36 @@ const MAX_VALUE_DEPTH: usize = 8;
 /// assigned one, or a `pathlib.Path` derived by `/`, `.parent` or a
 /// path-returning method. Parameters and attributes of `self` are unknown.
 pub fn python_value_type(cx: &PyContext<'_>, expr: &Expr) -> Option<&'static str> {
-    value_type_at_depth(cx, expr, 0)
+    value_type_at_depth(cx, expr, 0, Locals::Follow)
 }
 
-fn value_type_at_depth(cx: &PyContext<'_>, expr: &Expr, depth: usize) -> Option<&'static str> {
+/// Whether names in an expression may be looked up where the walk is: not
+/// in a value assigned in another method (`self.x = Path(root)`), whose
+/// locals are not the current ones.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Locals {
+    Follow,
+    Ignore,
+}
+
+fn value_type_at_depth(
+    cx: &PyContext<'_>,
+    expr: &Expr,
+    depth: usize,
+    locals: Locals,
+) -> Option<&'static str> {
     if depth > MAX_VALUE_DEPTH {
         return None;
     }
-    let is_path = |expr: &Expr| value_type_at_depth(cx, expr, depth + 1) == Some("pathlib.Path");
+    let is_path = |expr: &Expr| {
+        value_type_at_depth(cx, expr, depth + 1, locals) == Some("pathlib.Path")
+    };
     match expr {
-        Expr::Name(name) => value_type_at_depth(cx, cx.value_of(name.id.as_str())?, depth + 1),
+        Expr::Name(name) if locals == Locals::Follow => {
+            value_type_at_depth(cx, cx.value_of(name.id.as_str())?, depth + 1, locals)
+        }
+        // A name in another method may be its parameter or local.
+        Expr::Name(_) => None,
         Expr::Call(call) => {
             if let Some(name) = cx.resolve(&call.func) {
                 return PYTHON_CONSTRUCTORS
@@ -266,6 +303,9 @@ fn value_type_at_depth(cx: &PyContext<'_>, expr: &Expr, depth: usize) -> Option<
             };
             (PATH_RETURNING_METHODS.contains(&method.attr.as_str()) && is_path(&method.value))
                 .then_some("pathlib.Path")
+        }
+        Expr::Attribute(attribute) if is_self(&attribute.value) => {
+            attribute_type(cx, attribute.attr.as_str(), depth)
         }
         Expr::Attribute(attribute) => {
             (attribute.attr.as_str() == "parent" && is_path(&attribute.value))

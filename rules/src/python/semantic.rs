@@ -113,6 +113,9 @@ pub(crate) struct Semantic<'a> {
     /// Class name -> attribute -> lock kind, for `self._lock = Lock()` and
     /// class-level `_lock = Lock()`.
     pub(crate) class_locks: HashMap<&'a str, HashMap<String, LockKind>>,
+    /// Class name -> attribute -> every value assigned to it as `self.x = ..`
+    /// in a method or `x = ..` in the class body.
+    pub(crate) class_attribute_values: HashMap<&'a str, HashMap<&'a str, Vec<&'a Expr>>>,
 }
 
 impl<'a> Semantic<'a> {
@@ -213,6 +216,35 @@ impl<'a> Semantic<'a> {
             }
         }
         self.class_locks.insert(class.name.as_str(), locks);
+        let mut values = HashMap::new();
+        for stmt in &class.body {
+            match stmt {
+                Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                    for target in targets {
+                        if let Expr::Name(name) = target {
+                            values
+                                .entry(name.id.as_str())
+                                .or_insert_with(Vec::new)
+                                .push(value.as_ref());
+                        }
+                    }
+                }
+                Stmt::FunctionDef(def) => prescan_self_values(&def.body, &mut values),
+                _ => {}
+            }
+        }
+        self.class_attribute_values
+            .insert(class.name.as_str(), values);
+    }
+
+    /// Every value assigned to the attribute `attr` of the innermost class
+    /// being walked (`self.x = ..` in its methods, `x = ..` in its body).
+    pub(crate) fn attribute_values(&self, attr: &str) -> &[&'a Expr] {
+        self.classes
+            .last()
+            .and_then(|(class, _)| self.class_attribute_values.get(class.name.as_str()))
+            .and_then(|values| values.get(attr))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Finds `self.x = threading.Lock()` anywhere in a method's statements.
@@ -407,6 +439,60 @@ impl<'a> Semantic<'a> {
             _ => None,
         };
         known.or_else(|| looks_like_lock(expr).then_some(LockKind::Unknown))
+    }
+}
+
+/// Collects `self.x = value` anywhere in a method's statements (including
+/// nested blocks, excluding nested functions and classes).
+fn prescan_self_values<'a>(body: &'a [Stmt], values: &mut HashMap<&'a str, Vec<&'a Expr>>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                for target in targets {
+                    if let Some(attr) = self_attribute(target) {
+                        values.entry(attr).or_default().push(value);
+                    }
+                }
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => {
+                if let Some(attr) = self_attribute(target) {
+                    values.entry(attr).or_default().push(value);
+                }
+            }
+            Stmt::If(ast::StmtIf {
+                body,
+                elif_else_clauses,
+                ..
+            }) => {
+                prescan_self_values(body, values);
+                for clause in elif_else_clauses {
+                    prescan_self_values(&clause.body, values);
+                }
+            }
+            Stmt::Try(ast::StmtTry {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            }) => {
+                prescan_self_values(body, values);
+                for handler in handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    prescan_self_values(&handler.body, values);
+                }
+                prescan_self_values(orelse, values);
+                prescan_self_values(finalbody, values);
+            }
+            Stmt::With(ast::StmtWith { body, .. })
+            | Stmt::For(ast::StmtFor { body, .. })
+            | Stmt::While(ast::StmtWhile { body, .. }) => prescan_self_values(body, values),
+            _ => {}
+        }
     }
 }
 
