@@ -66,7 +66,8 @@ declare_rule! {
     /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other
     /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
     /// method is recognised when its receiver's type is evident from a
-    /// constructor (`UdpSocket::bind(..)`, `Client::new()`).
+    /// constructor (`UdpSocket::bind(..)`, `Client::new()`), a parameter's
+    /// declared type or the declared type of a field of `self`.
     pub static BLOCKING_NETWORK_IN_ASYNC = {
         code: "BLK002",
         name: "blocking-network-in-async",

@@ -191,7 +191,28 @@ impl Checker<'_> {
             is_async: sig.asyncness.is_some(),
             span: sig.ident.span().into(),
         };
-        self.in_frame(frame, |checker| checker.visit_block(block));
+        self.in_frame(frame, |checker| {
+            checker.in_scope(|checker| {
+                checker.bind_parameters(sig);
+                checker.visit_block(block);
+            });
+        });
+    }
+
+    /// Records the declared types of a function's parameters as local types:
+    /// `child: &mut std::process::Child`.
+    fn bind_parameters(&mut self, sig: &syn::Signature) {
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(typed) = input else {
+                continue;
+            };
+            let Some(name) = bound_name(&typed.pat) else {
+                continue;
+            };
+            let ty = self.cx.semantic.type_path(&typed.ty);
+            let scope = self.cx.semantic.scopes.last_mut().expect("parameter scope");
+            scope.locals.insert(name, ty);
+        }
     }
 
     /// `drop(guard)` ends the guard's life before its block does.

@@ -72,6 +72,9 @@ pub(crate) struct Semantic {
     pub(crate) impls: Vec<String>,
     /// `static` items of the file (any module): name -> is `static mut`.
     pub(crate) statics: HashMap<String, bool>,
+    /// Struct name -> named field -> the field's type path, resolved through
+    /// the file's `use` items (generic arguments dropped).
+    pub(crate) fields: HashMap<String, HashMap<String, String>>,
 }
 
 impl Semantic {
@@ -82,7 +85,51 @@ impl Semantic {
         };
         semantic.bind_items(&file.items);
         semantic.collect_statics(&file.items);
+        semantic.collect_fields(&file.items);
         semantic
+    }
+
+    fn collect_fields(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Struct(item) => {
+                    let fields = item
+                        .fields
+                        .iter()
+                        .filter_map(|field| {
+                            let name = field.ident.as_ref()?.to_string();
+                            Some((name, self.type_path(&field.ty)?))
+                        })
+                        .collect();
+                    self.fields.insert(item.ident.to_string(), fields);
+                }
+                syn::Item::Mod(module) => {
+                    if let Some((_, items)) = &module.content {
+                        self.collect_fields(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The resolved path of a named type, through references and parens:
+    /// `&mut Child` -> `std::process::Child` after `use std::process::Child;`.
+    pub(crate) fn type_path(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(path) if path.qself.is_none() => Some(self.resolve_path(&path.path)),
+            syn::Type::Reference(reference) => self.type_path(&reference.elem),
+            syn::Type::Paren(paren) => self.type_path(&paren.elem),
+            syn::Type::Group(group) => self.type_path(&group.elem),
+            _ => None,
+        }
+    }
+
+    /// The type of field `field` of the innermost `impl` block's self type.
+    fn self_field_type(&self, field: &str) -> Option<String> {
+        let self_ty = self.impls.last()?;
+        let name = self_ty.split('<').next()?.trim();
+        self.fields.get(name)?.get(field).cloned()
     }
 
     fn collect_statics(&mut self, items: &[syn::Item]) {
@@ -184,6 +231,18 @@ impl Semantic {
             syn::Expr::Path(path) => {
                 let ident = path.path.get_ident()?;
                 self.local_type(&ident.to_string()).map(str::to_string)
+            }
+            syn::Expr::Field(field) => {
+                let syn::Expr::Path(base) = field.base.as_ref() else {
+                    return None;
+                };
+                let syn::Member::Named(name) = &field.member else {
+                    return None;
+                };
+                if !base.path.is_ident("self") {
+                    return None;
+                }
+                self.self_field_type(&name.to_string())
             }
             syn::Expr::Reference(reference) => self.infer_type(&reference.expr),
             syn::Expr::Paren(paren) => self.infer_type(&paren.expr),
