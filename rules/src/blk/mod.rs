@@ -231,15 +231,19 @@ fn is_self(expr: &Expr) -> bool {
 
 /// The type of `self.attr` when every value the class assigns to it has that
 /// one type; `None` assignments (reset, lazy initialisation) do not count.
-fn attribute_type(cx: &PyContext<'_>, attr: &str, depth: usize) -> Option<&'static str> {
+fn attribute_type(cx: &PyContext<'_>, attr: &str, depth: usize) -> Option<String> {
     let mut types = cx
         .attribute_values(attr)
         .iter()
         .filter(|value| !value.is_none_literal_expr())
         .map(|value| value_type_at_depth(cx, value, depth + 1, Locals::Ignore));
     let first = types.next()??;
-    types.all(|ty| ty == Some(first)).then_some(first)
+    types
+        .all(|ty| ty.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
+
+const PATH: &str = "pathlib.Path";
 
 /// `pathlib.Path` methods that return another `Path`.
 const PATH_RETURNING_METHODS: &[&str] = &[
@@ -256,11 +260,12 @@ const PATH_RETURNING_METHODS: &[&str] = &[
 /// How deep [`python_value_type`] follows names to their assigned values.
 const MAX_VALUE_DEPTH: usize = 8;
 
-/// The canonical type of a Python expression when the file shows how it was
-/// constructed: a constructor call from [`PYTHON_CONSTRUCTORS`], a local
-/// assigned one, or a `pathlib.Path` derived by `/`, `.parent` or a
-/// path-returning method. Parameters and attributes of `self` are unknown.
-pub fn python_value_type(cx: &PyContext<'_>, expr: &Expr) -> Option<&'static str> {
+/// The type of a Python expression when the file shows how it was
+/// constructed: a call (canonical names from [`PYTHON_CONSTRUCTORS`], else
+/// the callee's qualified name), a name or `self` attribute assigned one, or
+/// a `pathlib.Path` derived by `/`, `.parent` or a path-returning method.
+/// Parameters are unknown.
+pub fn python_value_type(cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
     value_type_at_depth(cx, expr, 0, Locals::Follow)
 }
 
@@ -278,12 +283,12 @@ fn value_type_at_depth(
     expr: &Expr,
     depth: usize,
     locals: Locals,
-) -> Option<&'static str> {
+) -> Option<String> {
     if depth > MAX_VALUE_DEPTH {
         return None;
     }
     let is_path = |expr: &Expr| {
-        value_type_at_depth(cx, expr, depth + 1, locals) == Some("pathlib.Path")
+        value_type_at_depth(cx, expr, depth + 1, locals).as_deref() == Some(PATH)
     };
     match expr {
         Expr::Name(name) if locals == Locals::Follow => {
@@ -293,26 +298,29 @@ fn value_type_at_depth(
         Expr::Name(_) => None,
         Expr::Call(call) => {
             if let Some(name) = cx.resolve(&call.func) {
-                return PYTHON_CONSTRUCTORS
+                // Any other callee names its result after itself, so that
+                // configured methods (`mylib.Client.fetch`) match too.
+                let canonical = PYTHON_CONSTRUCTORS
                     .iter()
                     .find(|(constructor, _)| *constructor == name)
-                    .map(|(_, ty)| *ty);
+                    .map(|(_, ty)| (*ty).to_string());
+                return Some(canonical.unwrap_or(name));
             }
             let Expr::Attribute(method) = call.func.as_ref() else {
                 return None;
             };
             (PATH_RETURNING_METHODS.contains(&method.attr.as_str()) && is_path(&method.value))
-                .then_some("pathlib.Path")
+                .then(|| PATH.to_string())
         }
         Expr::Attribute(attribute) if is_self(&attribute.value) => {
             attribute_type(cx, attribute.attr.as_str(), depth)
         }
         Expr::Attribute(attribute) => {
             (attribute.attr.as_str() == "parent" && is_path(&attribute.value))
-                .then_some("pathlib.Path")
+                .then(|| PATH.to_string())
         }
         Expr::BinOp(binop) => {
-            (binop.op == ast::Operator::Div && is_path(&binop.left)).then_some("pathlib.Path")
+            (binop.op == ast::Operator::Div && is_path(&binop.left)).then(|| PATH.to_string())
         }
         _ => None,
     }
@@ -321,6 +329,121 @@ fn value_type_at_depth(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Settings;
+    use crate::REGISTRY;
+
+    /// (line, code) of every finding of all rules on a snippet.
+    fn findings(source: &str, is_python: bool, settings: &Settings) -> Vec<(usize, &'static str)> {
+        let rules: Vec<_> = REGISTRY.iter().collect();
+        let diagnostics = if is_python {
+            let parsed = ruff_python_parser::parse_module(source).expect("valid Python");
+            crate::python::check(parsed.syntax(), source, settings, &rules)
+        } else {
+            let file = syn::parse_file(source).expect("valid Rust");
+            crate::rust::check(&file, source, settings, &rules)
+        };
+        let mut found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| {
+                let line = source[..d.span.start as usize].matches('\n').count() + 1;
+                (line, d.rule.code)
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    fn configured(entries: &[(&'static str, &str)]) -> Settings {
+        Settings {
+            blocking_functions: entries
+                .iter()
+                .map(|(code, path)| (*code, path.to_string()))
+                .collect(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn configured_python_functions_and_methods_are_blocking_for_their_rule() {
+        let source = "\
+from mylib import fetch as get_it
+import mylib
+async def handler():
+    get_it(1)
+    client = mylib.Client()
+    client.pull()
+    mylib.spawn()
+def worker():
+    get_it(2)
+";
+        let settings = configured(&[
+            ("BLK002", "mylib.fetch"),
+            ("BLK002", "mylib.Client.pull"),
+            ("BLK003", "mylib.spawn"),
+        ]);
+        assert_eq!(
+            findings(source, true, &settings),
+            [(4, "BLK002"), (6, "BLK002"), (7, "BLK003")]
+        );
+        assert_eq!(findings(source, true, &Settings::default()), []);
+    }
+
+    #[test]
+    fn configured_rust_functions_and_methods_are_blocking_for_their_rule() {
+        let source = "\
+use mylib::fetch as get_it;
+async fn handler() {
+    get_it();
+    let client = mylib::Client::new();
+    client.pull();
+}
+fn worker() {
+    get_it();
+}
+";
+        let settings = configured(&[
+            ("BLK004", "mylib::fetch"),
+            ("BLK002", "mylib::Client::pull"),
+        ]);
+        assert_eq!(
+            findings(source, false, &settings),
+            [(3, "BLK004"), (5, "BLK002")]
+        );
+        assert_eq!(findings(source, false, &Settings::default()), []);
+    }
+
+    #[test]
+    fn rebound_python_names_lose_their_constructed_type() {
+        let source = "\
+import subprocess
+async def handler(jobs):
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    proc, other = jobs
+    proc.wait()
+    proc = subprocess.Popen(['true'])
+    for proc in jobs:
+        proc.wait()
+    proc = subprocess.Popen(['true'])
+    from jobs import proc
+    proc.wait()
+";
+        assert_eq!(findings(source, true, &Settings::default()), [(4, "BLK003")]);
+    }
+
+    #[test]
+    fn shadowing_rust_lets_lose_their_constructed_type() {
+        let source = "\
+use std::process::Command;
+async fn handler(job: Job) {
+    let mut child = Command::new(\"true\").spawn().unwrap();
+    child.wait();
+    let child = job;
+    child.wait();
+}
+";
+        assert_eq!(findings(source, false, &Settings::default()), [(4, "BLK003")]);
+    }
 
     #[test]
     fn data_file_parses_completely() {
