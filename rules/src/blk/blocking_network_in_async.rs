@@ -163,7 +163,7 @@ fn function_key(cx: &PyContext<'_>) -> u32 {
 }
 
 /// `sock.setblocking(False)` or `sock.settimeout(0)`: the receiver.
-fn non_blocking_socket<'e>(call: &'e ast::ExprCall) -> Option<&'e Expr> {
+fn non_blocking_socket(call: &ast::ExprCall) -> Option<&Expr> {
     let Expr::Attribute(method) = call.func.as_ref() else {
         return None;
     };
@@ -205,9 +205,12 @@ impl PythonRule for BlockingNetworkInAsync {
         if !cx.in_async() || self.non_blocking.contains(expr) {
             return;
         }
-        let Some(name) =
-            python_blocking_callee(cx, call, PYTHON_NETWORK_CALLS, BLOCKING_NETWORK_IN_ASYNC.code)
-        else {
+        let Some(name) = python_blocking_callee(
+            cx,
+            call,
+            PYTHON_NETWORK_CALLS,
+            BLOCKING_NETWORK_IN_ASYNC.code,
+        ) else {
             return;
         };
         if let (true, Expr::Attribute(method)) =

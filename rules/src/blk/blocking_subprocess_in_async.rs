@@ -109,7 +109,9 @@ fn returns_at_once(cx: &PyContext<'_>, name: &str, call: &ast::ExprCall) -> bool
             .args
             .iter()
             .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value));
-        return options.into_iter().any(|option| cx.text(option).contains("WNOHANG"));
+        return options
+            .into_iter()
+            .any(|option| cx.text(option).contains("WNOHANG"));
     }
     if name.starts_with("os.spawn") {
         return call

@@ -287,9 +287,8 @@ fn value_type_at_depth(
     if depth > MAX_VALUE_DEPTH {
         return None;
     }
-    let is_path = |expr: &Expr| {
-        value_type_at_depth(cx, expr, depth + 1, locals).as_deref() == Some(PATH)
-    };
+    let is_path =
+        |expr: &Expr| value_type_at_depth(cx, expr, depth + 1, locals).as_deref() == Some(PATH);
     match expr {
         Expr::Name(name) if locals == Locals::Follow => {
             value_type_at_depth(cx, cx.value_of(name.id.as_str())?, depth + 1, locals)
@@ -315,10 +314,9 @@ fn value_type_at_depth(
         Expr::Attribute(attribute) if is_self(&attribute.value) => {
             attribute_type(cx, attribute.attr.as_str(), depth)
         }
-        Expr::Attribute(attribute) => {
-            (attribute.attr.as_str() == "parent" && is_path(&attribute.value))
-                .then(|| PATH.to_string())
-        }
+        Expr::Attribute(attribute) => (attribute.attr.as_str() == "parent"
+            && is_path(&attribute.value))
+        .then(|| PATH.to_string()),
         Expr::BinOp(binop) => {
             (binop.op == ast::Operator::Div && is_path(&binop.left)).then(|| PATH.to_string())
         }
@@ -428,7 +426,10 @@ async def handler(jobs):
     from jobs import proc
     proc.wait()
 ";
-        assert_eq!(findings(source, true, &Settings::default()), [(4, "BLK003")]);
+        assert_eq!(
+            findings(source, true, &Settings::default()),
+            [(4, "BLK003")]
+        );
     }
 
     #[test]
@@ -442,7 +443,10 @@ async fn handler(job: Job) {
     child.wait();
 }
 ";
-        assert_eq!(findings(source, false, &Settings::default()), [(4, "BLK003")]);
+        assert_eq!(
+            findings(source, false, &Settings::default()),
+            [(4, "BLK003")]
+        );
     }
 
     #[test]

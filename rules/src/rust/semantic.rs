@@ -324,21 +324,57 @@ const METHOD_RETURNS: &[(&str, &str, &str)] = &[
         "reqwest::blocking::Client",
     ),
     ("reqwest::blocking::Client", "get", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "post", REQWEST_BLOCKING_REQUEST),
+    (
+        "reqwest::blocking::Client",
+        "post",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     ("reqwest::blocking::Client", "put", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "patch", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "delete", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "head", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "request", REQWEST_BLOCKING_REQUEST),
+    (
+        "reqwest::blocking::Client",
+        "patch",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "delete",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "head",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "request",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     (REQWEST_BLOCKING_REQUEST, "header", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "headers", REQWEST_BLOCKING_REQUEST),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "headers",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     (REQWEST_BLOCKING_REQUEST, "query", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "json", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "form", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "body", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "timeout", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "bearer_auth", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "basic_auth", REQWEST_BLOCKING_REQUEST),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "timeout",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "bearer_auth",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "basic_auth",
+        REQWEST_BLOCKING_REQUEST,
+    ),
 ];
 
 const REQWEST_BLOCKING_REQUEST: &str = "reqwest::blocking::RequestBuilder";
