@@ -63,7 +63,8 @@ declare_rule! {
     /// parameter is not followed. A socket
     /// switched to non-blocking mode with `setblocking(False)` in the same
     /// function is not flagged, nor is a call inside a `try` that catches
-    /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other
+    /// `BlockingIOError`, nor a socket kept on an object (`self._sock`),
+    /// whose mode is set elsewhere. DNS lookups (`socket.getaddrinfo`) and other
     /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
     /// method is recognised when its receiver's type is evident from a
     /// constructor (`UdpSocket::bind(..)`, `Client::new()`), a parameter's
@@ -190,6 +191,19 @@ fn python_help(name: &str) -> &'static str {
     }
 }
 
+impl BlockingNetworkInAsync {
+    /// A socket this function switched to non-blocking mode, or one kept on
+    /// an object (`self._sock`), whose mode is set wherever the object is
+    /// set up: event-loop code keeps its sockets there.
+    fn is_non_blocking_socket(&self, cx: &PyContext<'_>, socket: &Expr) -> bool {
+        if matches!(socket, Expr::Attribute(_)) {
+            return true;
+        }
+        let key = (function_key(cx), cx.text(socket).to_string());
+        self.non_blocking_sockets.contains(&key)
+    }
+}
+
 impl PythonRule for BlockingNetworkInAsync {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.non_blocking.on_stmt(cx, stmt);
@@ -216,8 +230,7 @@ impl PythonRule for BlockingNetworkInAsync {
         if let (true, Expr::Attribute(method)) =
             (name.starts_with("socket.socket."), call.func.as_ref())
         {
-            let key = (function_key(cx), cx.text(method.value.as_ref()).to_string());
-            if self.non_blocking_sockets.contains(&key) {
+            if self.is_non_blocking_socket(cx, &method.value) {
                 return;
             }
         }
