@@ -54,11 +54,14 @@ declare_rule! {
     /// `Path` methods are recognised on `Path(..)` expressions, paths derived
     /// from them (`/`, `.parent`, `.resolve()`, ..) and names or `self`
     /// attributes bound to them; a path passed in as a parameter is not
-    /// followed. Reads and writes on an
-    /// already open file object are not flagged (its `open` is). Metadata
-    /// calls such as `os.path.exists` and `Path.exists` are not flagged, and
-    /// neither is a call inside a `try` that catches `BlockingIOError` (the
-    /// descriptor is in non-blocking mode).
+    /// followed. Reads and writes on an already open file object are not
+    /// flagged (its `open` is: for `json.load(open(..))` the finding is the
+    /// `open`), and neither is `shutil.copyfileobj`, whose file objects may
+    /// live in memory. Metadata calls (`os.path.exists`, `Path.exists`,
+    /// Rust's `Path::exists`) are not flagged, nor is a call inside a `try`
+    /// that catches `BlockingIOError` (the descriptor is in non-blocking
+    /// mode). In Rust, `OpenOptions::open` is recognised on an
+    /// `OpenOptions::new()` chain or a local bound to one.
     pub static BLOCKING_FILE_IO_IN_ASYNC = {
         code: "BLK004",
         name: "blocking-file-io-in-async",
@@ -89,7 +92,6 @@ const PYTHON_FILE_CALLS: &[&str] = &[
     "shutil.copy",
     "shutil.copy2",
     "shutil.copyfile",
-    "shutil.copyfileobj",
     "shutil.copymode",
     "shutil.copystat",
     "shutil.copytree",

@@ -318,6 +318,15 @@ const FUNCTION_RETURNS: &[(&str, &str)] = &[
 /// (receiver type, method, returned type).
 const METHOD_RETURNS: &[(&str, &str, &str)] = &[
     ("std::process::Command", "spawn", "std::process::Child"),
+    ("std::fs::OpenOptions", "create_new", "std::fs::OpenOptions"),
+    ("std::fs::OpenOptions", "mode", "std::fs::OpenOptions"),
+    (
+        "std::fs::OpenOptions",
+        "custom_flags",
+        "std::fs::OpenOptions",
+    ),
+    ("std::fs::DirBuilder", "recursive", "std::fs::DirBuilder"),
+    ("std::fs::DirBuilder", "mode", "std::fs::DirBuilder"),
     (
         "reqwest::blocking::ClientBuilder",
         "build",
