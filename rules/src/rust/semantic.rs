@@ -304,6 +304,8 @@ const CONSTRUCTORS: &[&str] = &[
 /// (function, returned type).
 const FUNCTION_RETURNS: &[(&str, &str)] = &[
     ("std::fs::File::options", "std::fs::OpenOptions"),
+    ("ureq::agent", "ureq::Agent"),
+    ("ureq::Agent::new_with_defaults", "ureq::Agent"),
     (
         "reqwest::blocking::Client::builder",
         "reqwest::blocking::ClientBuilder",
