@@ -1,11 +1,9 @@
-use std::collections::HashSet;
-
-use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::blk::{
     python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+    NonBlockingSockets,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -148,39 +146,11 @@ const PYTHON_NETWORK_CALLS: &[&str] = &[
     "socket.socket.sendfile",
 ];
 
-/// Per file: sockets put in non-blocking mode, as (function start offset,
-/// receiver source text).
+/// Per file: sockets and descriptors known to be in non-blocking mode.
 #[derive(Default)]
 struct BlockingNetworkInAsync {
-    non_blocking_sockets: HashSet<(u32, String)>,
+    non_blocking_sockets: NonBlockingSockets,
     non_blocking: NonBlockingRegions,
-}
-
-/// Identifies the innermost function (its start offset; 0 at module level).
-fn function_key(cx: &PyContext<'_>) -> u32 {
-    cx.function()
-        .and_then(|frame| frame.def)
-        .map_or(0, |def| def.range().start().to_u32())
-}
-
-/// `sock.setblocking(False)` or `sock.settimeout(0)`: the receiver.
-fn non_blocking_socket(call: &ast::ExprCall) -> Option<&Expr> {
-    let Expr::Attribute(method) = call.func.as_ref() else {
-        return None;
-    };
-    let [argument] = &*call.arguments.args else {
-        return None;
-    };
-    let switches_off = match (method.attr.as_str(), argument) {
-        ("setblocking", Expr::BooleanLiteral(literal)) => !literal.value,
-        ("setblocking" | "settimeout", Expr::NumberLiteral(number)) => match &number.value {
-            ast::Number::Int(int) => int.as_u8() == Some(0),
-            ast::Number::Float(float) => *float == 0.0,
-            ast::Number::Complex { .. } => false,
-        },
-        _ => false,
-    };
-    switches_off.then_some(method.value.as_ref())
 }
 
 fn python_help(name: &str) -> &'static str {
@@ -191,19 +161,6 @@ fn python_help(name: &str) -> &'static str {
     }
 }
 
-impl BlockingNetworkInAsync {
-    /// A socket this function switched to non-blocking mode, or one kept on
-    /// an object (`self._sock`), whose mode is set wherever the object is
-    /// set up: event-loop code keeps its sockets there.
-    fn is_non_blocking_socket(&self, cx: &PyContext<'_>, socket: &Expr) -> bool {
-        if matches!(socket, Expr::Attribute(_)) {
-            return true;
-        }
-        let key = (function_key(cx), cx.text(socket).to_string());
-        self.non_blocking_sockets.contains(&key)
-    }
-}
-
 impl PythonRule for BlockingNetworkInAsync {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.non_blocking.on_stmt(cx, stmt);
@@ -211,9 +168,7 @@ impl PythonRule for BlockingNetworkInAsync {
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         let Expr::Call(call) = expr else { return };
-        if let Some(socket) = non_blocking_socket(call) {
-            let key = (function_key(cx), cx.text(socket).to_string());
-            self.non_blocking_sockets.insert(key);
+        if self.non_blocking_sockets.on_call(cx, call) {
             return;
         }
         if !cx.in_async() || self.non_blocking.contains(expr) {
@@ -230,7 +185,7 @@ impl PythonRule for BlockingNetworkInAsync {
         if let (true, Expr::Attribute(method)) =
             (name.starts_with("socket.socket."), call.func.as_ref())
         {
-            if self.is_non_blocking_socket(cx, &method.value) {
+            if self.non_blocking_sockets.contains(cx, &method.value) {
                 return;
             }
         }

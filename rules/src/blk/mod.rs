@@ -4,7 +4,8 @@
 //! `async def` / `async fn` / an `async` block; the checkers track that.
 //! This module holds what the BLK rules share: the list of blocking Rust
 //! APIs (one file, also read by `#[nonblocking]`), the call matchers, the
-//! Python receiver types they use, and the non-blocking regions they skip.
+//! Python receiver types they use, the non-blocking regions they skip, and
+//! BLK005's tracking of Rust guards created as temporaries.
 
 pub mod blocking_file_io_in_async;
 pub mod blocking_network_in_async;
@@ -13,13 +14,15 @@ pub mod blocking_subprocess_in_async;
 mod non_blocking_regions;
 mod python_types;
 pub mod sync_lock_held_across_await;
+mod temporary_guards;
 
 use std::sync::LazyLock;
 
 use ruff_python_ast::{self as ast, Expr};
 
-pub use non_blocking_regions::NonBlockingRegions;
+pub use non_blocking_regions::{NonBlockingRegions, NonBlockingSockets};
 pub use python_types::python_value_type;
+pub use temporary_guards::TemporaryGuards;
 
 use crate::api::Span;
 use crate::python::PyContext;

@@ -1,5 +1,8 @@
-//! Python code that handles `BlockingIOError` runs on descriptors in
-//! non-blocking mode: the BLK rules leave the calls inside alone.
+//! Python code that works on descriptors in non-blocking mode, which the
+//! BLK rules leave alone: `try` bodies that handle `BlockingIOError`, and
+//! sockets switched with `setblocking(False)`.
+
+use std::collections::HashSet;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -51,5 +54,63 @@ impl NonBlockingRegions {
     pub fn contains(&self, node: &impl Ranged) -> bool {
         let range = node.range();
         self.bodies.iter().any(|body| body.contains_range(range))
+    }
+}
+
+/// Sockets put in non-blocking mode (`sock.setblocking(False)`,
+/// `sock.settimeout(0)`), as (function start offset, receiver source text).
+#[derive(Default)]
+pub struct NonBlockingSockets {
+    sockets: HashSet<(u32, String)>,
+}
+
+/// Identifies the innermost function (its start offset; 0 at module level).
+fn function_key(cx: &PyContext<'_>) -> u32 {
+    cx.function()
+        .and_then(|frame| frame.def)
+        .map_or(0, |def| def.range().start().to_u32())
+}
+
+/// `sock.setblocking(False)` or `sock.settimeout(0)`: the receiver.
+fn switched_socket(call: &ast::ExprCall) -> Option<&Expr> {
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    let [argument] = &*call.arguments.args else {
+        return None;
+    };
+    let switches_off = match (method.attr.as_str(), argument) {
+        ("setblocking", Expr::BooleanLiteral(literal)) => !literal.value,
+        ("setblocking" | "settimeout", Expr::NumberLiteral(number)) => match &number.value {
+            ast::Number::Int(int) => int.as_u8() == Some(0),
+            ast::Number::Float(float) => *float == 0.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
+    };
+    switches_off.then_some(method.value.as_ref())
+}
+
+impl NonBlockingSockets {
+    /// Records the socket if `call` switches it to non-blocking mode;
+    /// returns whether it did.
+    pub fn on_call(&mut self, cx: &PyContext<'_>, call: &ast::ExprCall) -> bool {
+        let Some(socket) = switched_socket(call) else {
+            return false;
+        };
+        self.sockets
+            .insert((function_key(cx), cx.text(socket).to_string()));
+        true
+    }
+
+    /// A socket this function switched to non-blocking mode, or one kept on
+    /// an object (`self._sock`), whose mode is set wherever the object is
+    /// set up: event-loop code keeps its sockets there.
+    pub fn contains(&self, cx: &PyContext<'_>, socket: &Expr) -> bool {
+        if matches!(socket, Expr::Attribute(_)) {
+            return true;
+        }
+        let key = (function_key(cx), cx.text(socket).to_string());
+        self.sockets.contains(&key)
     }
 }

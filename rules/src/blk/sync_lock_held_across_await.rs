@@ -3,9 +3,10 @@ use std::collections::HashSet;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::blk::TemporaryGuards;
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
-use crate::rust::{span_of, strip_result_handling, GuardKind, RsContext, RustRule};
+use crate::rust::{span_of, Guard, GuardKind, RsContext, RustRule};
 
 declare_rule! {
     /// ## What it does
@@ -82,14 +83,11 @@ pub const ENTRY: RuleEntry = RuleEntry {
 };
 
 /// Per file: the acquisitions already reported, so that a lock held across
-/// several awaits is reported once; in Rust also the awaited operands seen so
-/// far and the blocks inside them, for guards created as temporaries.
+/// several awaits is reported once, and Rust's temporary guards.
 #[derive(Default)]
 struct SyncLockHeldAcrossAwait {
     reported: HashSet<Span>,
-    awaited: Vec<AwaitedOperand>,
-    scopes: Vec<Span>,
-    used_in_place: HashSet<Span>,
+    temporaries: TemporaryGuards,
 }
 
 /// True for an expression that suspends the coroutine by itself: `await`, or
@@ -153,33 +151,6 @@ impl PythonRule for SyncLockHeldAcrossAwait {
     }
 }
 
-/// An `.await` in Rust, for temporaries in its operand.
-struct AwaitedOperand {
-    frame: Option<Span>,
-    operand: Span,
-    await_token: Span,
-}
-
-fn contains(outer: Span, inner: Span) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end
-}
-
-/// The value `expr` uses in place, keeping a temporary of it alive: a
-/// method receiver (other than `unwrap`-like pass-throughs), a field base, a
-/// dereferenced or indexed value.
-fn used_in_place(expr: &syn::Expr) -> Option<&syn::Expr> {
-    match expr {
-        syn::Expr::MethodCall(call) => {
-            let passes_through = !std::ptr::eq(strip_result_handling(expr), expr);
-            (!passes_through).then_some(&*call.receiver)
-        }
-        syn::Expr::Field(field) => Some(&field.base),
-        syn::Expr::Index(index) => Some(&index.expr),
-        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => Some(&unary.expr),
-        _ => None,
-    }
-}
-
 fn guard_method(kind: GuardKind) -> &'static str {
     match kind {
         GuardKind::Lock => "lock",
@@ -189,90 +160,41 @@ fn guard_method(kind: GuardKind) -> &'static str {
 }
 
 impl SyncLockHeldAcrossAwait {
-    /// Guards bound by `let` and still alive at an `.await`.
-    fn rust_alive_guards(
+    fn report_guard(
         &mut self,
-        cx: &RsContext<'_>,
+        guard: &Guard,
         await_token: Span,
+        temporary: bool,
         out: &mut Vec<Diagnostic>,
     ) {
-        for guard in cx.guards() {
-            if guard.is_async || !self.reported.insert(guard.span) {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(
-                    &SYNC_LOCK_HELD_ACROSS_AWAIT,
-                    guard.span,
-                    format!(
-                        "blocking `.{}()` guard of `{}` is held across `.await`",
-                        guard_method(guard.kind),
-                        guard.lock
-                    ),
-                )
-                .with_help(
-                    "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
-                )
-                .with_related(await_token, "the task suspends here with the guard alive"),
-            );
-        }
-    }
-
-    /// A guard created as a temporary inside an awaited operand,
-    /// `tx.send(state.lock().unwrap().clone()).await`: temporaries live to
-    /// the end of the statement, so the guard is alive while the task waits.
-    /// Not when a block, closure or branch lies in between: its statements
-    /// end their own temporaries.
-    fn rust_temporary_guard(
-        &mut self,
-        cx: &RsContext<'_>,
-        expr: &syn::Expr,
-        out: &mut Vec<Diagnostic>,
-    ) {
-        // Used in place (`m.lock().unwrap().clone()`), not handed on: a bare
-        // `m.lock()` passed to a combinator is an async lock's future.
-        if !self.used_in_place.contains(&span_of(expr)) {
-            return;
-        }
-        let Some(guard) = cx.guard_of(expr) else {
-            return;
-        };
-        // `m.lock().await` anywhere in the operand: an async lock.
-        if self
-            .awaited
-            .iter()
-            .any(|awaited| awaited.operand == guard.span)
-        {
-            return;
-        }
-        let frame = cx.frame().map(|frame| frame.span);
-        let Some(awaited) = self.awaited.iter().find(|awaited| {
-            awaited.frame == frame
-                && contains(awaited.operand, guard.span)
-                && !self
-                    .scopes
-                    .iter()
-                    .any(|scope| contains(awaited.operand, *scope) && contains(*scope, guard.span))
-        }) else {
-            return;
-        };
         if !self.reported.insert(guard.span) {
             return;
         }
-        out.push(
+        let method = guard_method(guard.kind);
+        let diagnostic = if temporary {
             Diagnostic::new(
                 &SYNC_LOCK_HELD_ACROSS_AWAIT,
                 guard.span,
                 format!(
-                    "temporary `.{}()` guard of `{}` lives to the end of the statement, across its `.await`",
-                    guard_method(guard.kind),
+                    "temporary `.{method}()` guard of `{}` lives to the end of the statement, across its `.await`",
                     guard.lock
                 ),
             )
             .with_help(
                 "bind the value first (`let value = lock.lock().unwrap().clone();`) so the guard drops before the `.await`, or use `tokio::sync::Mutex`",
             )
-            .with_related(awaited.await_token, "the task suspends here with the guard alive"),
+        } else {
+            Diagnostic::new(
+                &SYNC_LOCK_HELD_ACROSS_AWAIT,
+                guard.span,
+                format!("blocking `.{method}()` guard of `{}` is held across `.await`", guard.lock),
+            )
+            .with_help(
+                "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
+            )
+        };
+        out.push(
+            diagnostic.with_related(await_token, "the task suspends here with the guard alive"),
         );
     }
 }
@@ -282,47 +204,14 @@ impl RustRule for SyncLockHeldAcrossAwait {
         if !cx.in_async() {
             return;
         }
-        // The walk goes forward through the source: an operand that ends
-        // before this expression starts cannot contain anything still to come.
-        let start = span_of(expr).start;
-        self.awaited.retain(|awaited| awaited.operand.end > start);
-        self.scopes.retain(|scope| scope.end > start);
-        self.used_in_place.retain(|value| value.end > start);
-        match expr {
-            syn::Expr::Await(await_expr) => {
-                let await_token = span_of(&await_expr.await_token);
-                self.rust_alive_guards(cx, await_token, out);
-                self.awaited.push(AwaitedOperand {
-                    frame: cx.frame().map(|frame| frame.span),
-                    operand: span_of(&await_expr.base),
-                    await_token,
-                });
+        if let syn::Expr::Await(await_expr) = expr {
+            let await_token = span_of(&await_expr.await_token);
+            for guard in cx.guards().iter().filter(|guard| !guard.is_async) {
+                self.report_guard(guard, await_token, false, out);
             }
-            syn::Expr::Block(_)
-            | syn::Expr::If(_)
-            | syn::Expr::Match(_)
-            | syn::Expr::Loop(_)
-            | syn::Expr::While(_)
-            | syn::Expr::ForLoop(_)
-            | syn::Expr::Unsafe(_)
-            | syn::Expr::Closure(_)
-            | syn::Expr::Async(_) => {
-                let span = span_of(expr);
-                if self
-                    .awaited
-                    .iter()
-                    .any(|awaited| contains(awaited.operand, span))
-                {
-                    self.scopes.push(span);
-                }
-            }
-            _ => {}
         }
-        if let Some(value) = used_in_place(expr) {
-            self.used_in_place.insert(span_of(value));
-        }
-        if matches!(expr, syn::Expr::MethodCall(_)) {
-            self.rust_temporary_guard(cx, expr, out);
+        if let Some((guard, await_token)) = self.temporaries.on_expr(cx, expr) {
+            self.report_guard(&guard, await_token, true, out);
         }
     }
 }
