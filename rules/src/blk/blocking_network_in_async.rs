@@ -1,6 +1,8 @@
+use std::collections::HashSet;
+
 use ruff_python_ast::{Expr, Stmt};
 
-use crate::api::{Diagnostic, RuleEntry};
+use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::blk::{
     python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
     NonBlockingSockets,
@@ -58,15 +60,17 @@ declare_rule! {
     /// (`s = requests.Session()`, `with httpx.Client() as c:`), or to an
     /// attribute that the class only ever sets to that type
     /// (`self._session = requests.Session()`); a client passed in as a
-    /// parameter is not followed. A socket
-    /// switched to non-blocking mode with `setblocking(False)` in the same
-    /// function is not flagged, nor is a call inside a `try` that catches
-    /// `BlockingIOError`, nor a socket kept on an object (`self._sock`),
-    /// whose mode is set elsewhere. DNS lookups (`socket.getaddrinfo`) and other
-    /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
-    /// method is recognised when its receiver's type is evident from a
-    /// constructor (`UdpSocket::bind(..)`, `Client::new()`), a parameter's
-    /// declared type or the declared type of a field of `self`.
+    /// parameter is not followed. In Rust, a method is recognised when its
+    /// receiver's type is evident from a constructor (`UdpSocket::bind(..)`,
+    /// `Client::new()`), a parameter's declared type or the declared type of
+    /// a field of `self`.
+    ///
+    /// Sockets in non-blocking mode are left alone: one switched with
+    /// `setblocking(False)` / `set_nonblocking(true)` in the same function,
+    /// a call inside a `try` that catches `BlockingIOError`, and a Python
+    /// socket kept on an object (`self._sock`), whose mode is set elsewhere.
+    /// DNS lookups (`socket.getaddrinfo`) and other protocol libraries
+    /// (`smtplib`, `ftplib`) are not listed.
     pub static BLOCKING_NETWORK_IN_ASYNC = {
         code: "BLK002",
         name: "blocking-network-in-async",
@@ -151,6 +155,8 @@ const PYTHON_NETWORK_CALLS: &[&str] = &[
 struct BlockingNetworkInAsync {
     non_blocking_sockets: NonBlockingSockets,
     non_blocking: NonBlockingRegions,
+    /// Rust: (frame span, receiver text) of `x.set_nonblocking(true)`.
+    non_blocking_rust_sockets: HashSet<(Option<Span>, String)>,
 }
 
 fn python_help(name: &str) -> &'static str {
@@ -208,10 +214,34 @@ fn rust_help(callee: &str) -> &'static str {
     }
 }
 
+/// `socket.set_nonblocking(true)`: the receiver.
+fn rust_switched_socket(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::MethodCall(call) = expr else {
+        return None;
+    };
+    let is_true = matches!(
+        call.args.first(),
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(flag), .. })) if flag.value
+    );
+    (call.method == "set_nonblocking" && is_true).then_some(&*call.receiver)
+}
+
 impl RustRule for BlockingNetworkInAsync {
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        let frame = cx.frame().map(|frame| frame.span);
+        if let Some(socket) = rust_switched_socket(expr) {
+            let receiver = cx.text(socket).to_string();
+            self.non_blocking_rust_sockets.insert((frame, receiver));
+            return;
+        }
         if !cx.in_async() {
             return;
+        }
+        if let syn::Expr::MethodCall(call) = expr {
+            let receiver = cx.text(&call.receiver).to_string();
+            if self.non_blocking_rust_sockets.contains(&(frame, receiver)) {
+                return;
+            }
         }
         if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_NETWORK_IN_ASYNC.code) {
             out.push(
