@@ -390,8 +390,10 @@ const METHOD_RETURNS: &[(&str, &str, &str)] = &[
 
 const REQWEST_BLOCKING_REQUEST: &str = "reqwest::blocking::RequestBuilder";
 
-/// Builder methods that return the receiver's own type.
+/// Builder methods that return the receiver's own type (and copies of it).
 const BUILDER_METHODS: &[&str] = &[
+    "clone",
+    "try_clone",
     "arg",
     "args",
     "env",
