@@ -22,7 +22,7 @@ use ruff_python_ast::{self as ast, Expr};
 
 pub use non_blocking_regions::{NonBlockingRegions, NonBlockingSockets};
 pub use python_types::python_value_type;
-pub use temporary_guards::TemporaryGuards;
+pub use temporary_guards::{is_async_lock, TemporaryGuards, TemporaryPlace};
 
 use crate::api::Span;
 use crate::python::PyContext;

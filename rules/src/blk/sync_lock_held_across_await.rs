@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
-use crate::blk::TemporaryGuards;
+use crate::blk::{is_async_lock, TemporaryGuards, TemporaryPlace};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::rust::{span_of, Guard, GuardKind, RsContext, RustRule};
@@ -61,11 +61,13 @@ declare_rule! {
     /// Rust: a guard is tracked when bound by `let` (alive to the end of its
     /// block, a `drop(guard)` or a move into a call) or when created as a
     /// temporary inside the awaited operand
-    /// (`tx.send(m.lock().unwrap().clone()).await`); temporaries elsewhere in
-    /// the statement (`if let` and `match` scrutinees, block tail
-    /// expressions) are not. The lock's type is not checked, so a non-awaited
-    /// `.lock()` / `.read()` / `.write()` with no arguments is taken for a
-    /// blocking lock.
+    /// (`tx.send(m.lock().unwrap().clone()).await`) or in the scrutinee of a
+    /// `match` / `if let` / `while let` whose body awaits; temporaries
+    /// elsewhere in a statement (block tail expressions, the left operand of
+    /// a binary expression) are not. A non-awaited `.lock()` / `.read()` /
+    /// `.write()` (or `try_*`) with no arguments is taken for a blocking
+    /// lock unless the lock's declared or constructed type is an async one
+    /// (`tokio::sync`, `async_lock`, `futures::lock`, ..).
     pub static SYNC_LOCK_HELD_ACROSS_AWAIT = {
         code: "BLK005",
         name: "sync-lock-held-across-await",
@@ -88,6 +90,9 @@ pub const ENTRY: RuleEntry = RuleEntry {
 struct SyncLockHeldAcrossAwait {
     reported: HashSet<Span>,
     temporaries: TemporaryGuards,
+    /// Rust: acquisitions bound by `let` whose lock is known to be async
+    /// (`let g = self.tokio_mutex.try_lock()?`).
+    async_bound: HashSet<Span>,
 }
 
 /// True for an expression that suspends the coroutine by itself: `await`, or
@@ -159,59 +164,74 @@ fn guard_method(kind: GuardKind) -> &'static str {
     }
 }
 
+/// What keeps a guard alive across the `.await`.
+enum Holder {
+    Binding,
+    Temporary(TemporaryPlace),
+}
+
 impl SyncLockHeldAcrossAwait {
     fn report_guard(
         &mut self,
         guard: &Guard,
+        holder: Holder,
         await_token: Span,
-        temporary: bool,
         out: &mut Vec<Diagnostic>,
     ) {
         if !self.reported.insert(guard.span) {
             return;
         }
         let method = guard_method(guard.kind);
-        let diagnostic = if temporary {
-            Diagnostic::new(
-                &SYNC_LOCK_HELD_ACROSS_AWAIT,
-                guard.span,
-                format!(
-                    "temporary `.{method}()` guard of `{}` lives to the end of the statement, across its `.await`",
-                    guard.lock
-                ),
-            )
-            .with_help(
-                "bind the value first (`let value = lock.lock().unwrap().clone();`) so the guard drops before the `.await`, or use `tokio::sync::Mutex`",
-            )
-        } else {
-            Diagnostic::new(
-                &SYNC_LOCK_HELD_ACROSS_AWAIT,
-                guard.span,
-                format!("blocking `.{method}()` guard of `{}` is held across `.await`", guard.lock),
-            )
-            .with_help(
+        let lock = &guard.lock;
+        let (message, help) = match holder {
+            Holder::Binding => (
+                format!("blocking `.{method}()` guard of `{lock}` is held across `.await`"),
                 "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
-            )
+            ),
+            Holder::Temporary(TemporaryPlace::AwaitedOperand) => (
+                format!("temporary `.{method}()` guard of `{lock}` lives to the end of the statement, across its `.await`"),
+                "bind the value first (`let value = lock.lock().unwrap().clone();`) so the guard drops before the `.await`, or use `tokio::sync::Mutex`",
+            ),
+            Holder::Temporary(TemporaryPlace::Scrutinee) => (
+                format!("`.{method}()` guard of `{lock}` in a `match` / `if let` / `while let` scrutinee lives through its body, across `.await`"),
+                "bind the value first (`let value = lock.lock().unwrap().clone();`) and match on that, or use `tokio::sync::Mutex`",
+            ),
         };
         out.push(
-            diagnostic.with_related(await_token, "the task suspends here with the guard alive"),
+            Diagnostic::new(&SYNC_LOCK_HELD_ACROSS_AWAIT, guard.span, message)
+                .with_help(help)
+                .with_related(await_token, "the task suspends here with the guard alive"),
         );
     }
 }
 
 impl RustRule for SyncLockHeldAcrossAwait {
+    fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
+        let Some(init) = &local.init else { return };
+        if let Some(guard) = cx.guard_of(&init.expr) {
+            if is_async_lock(cx, &init.expr) {
+                self.async_bound.insert(guard.span);
+            }
+        }
+    }
+
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
         if !cx.in_async() {
             return;
         }
         if let syn::Expr::Await(await_expr) = expr {
             let await_token = span_of(&await_expr.await_token);
-            for guard in cx.guards().iter().filter(|guard| !guard.is_async) {
-                self.report_guard(guard, await_token, false, out);
+            let blocking = cx
+                .guards()
+                .iter()
+                .filter(|guard| !guard.is_async && !self.async_bound.contains(&guard.span));
+            for guard in blocking.collect::<Vec<_>>() {
+                self.report_guard(guard, Holder::Binding, await_token, out);
             }
         }
-        if let Some((guard, await_token)) = self.temporaries.on_expr(cx, expr) {
-            self.report_guard(&guard, await_token, true, out);
+        for temporary in self.temporaries.on_expr(cx, expr) {
+            let holder = Holder::Temporary(temporary.place);
+            self.report_guard(&temporary.guard, holder, temporary.await_token, out);
         }
     }
 }

@@ -113,11 +113,24 @@ impl Semantic {
         }
     }
 
-    /// The resolved path of a named type, through references and parens:
-    /// `&mut Child` -> `std::process::Child` after `use std::process::Child;`.
+    /// The resolved path of a named type, through references, parens and the
+    /// smart pointers that method calls see through: `&mut Child` ->
+    /// `std::process::Child` after `use std::process::Child;`,
+    /// `Arc<tokio::sync::Mutex<T>>` -> `tokio::sync::Mutex`.
     pub(crate) fn type_path(&self, ty: &syn::Type) -> Option<String> {
         match ty {
-            syn::Type::Path(path) if path.qself.is_none() => Some(self.resolve_path(&path.path)),
+            syn::Type::Path(path) if path.qself.is_none() => {
+                let full = self.resolve_path(&path.path);
+                if SMART_POINTERS.contains(&full.as_str()) {
+                    let last = path.path.segments.last()?;
+                    if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                        if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                            return self.type_path(inner);
+                        }
+                    }
+                }
+                Some(full)
+            }
             syn::Type::Reference(reference) => self.type_path(&reference.elem),
             syn::Type::Paren(paren) => self.type_path(&paren.elem),
             syn::Type::Group(group) => self.type_path(&group.elem),
@@ -298,6 +311,17 @@ const CONSTRUCTORS: &[&str] = &[
     "default",
     "with_capacity",
     "from_std",
+];
+
+/// Pointers whose methods are the pointee's, by auto-deref.
+const SMART_POINTERS: &[&str] = &[
+    "Arc",
+    "std::sync::Arc",
+    "alloc::sync::Arc",
+    "Rc",
+    "std::rc::Rc",
+    "Box",
+    "std::boxed::Box",
 ];
 
 /// Functions whose return type is not their own path's type:
