@@ -156,12 +156,21 @@ impl PythonRule for SyncLockHeldAcrossAwait {
     }
 }
 
-fn guard_method(kind: GuardKind) -> &'static str {
-    match kind {
+/// The acquiring method as written (`lock`, `try_read`, ..), falling back
+/// to the guard's kind.
+fn guard_method<'s>(cx: &RsContext<'s>, guard: &Guard) -> &'s str {
+    let written = cx
+        .source()
+        .get(guard.span.start as usize..guard.span.end as usize)
+        .and_then(|call| call.rsplit('.').next())
+        .and_then(|method| method.split('(').next())
+        .map(str::trim)
+        .filter(|method| !method.is_empty());
+    written.unwrap_or(match guard.kind {
         GuardKind::Lock => "lock",
         GuardKind::Read => "read",
         GuardKind::Write => "write",
-    }
+    })
 }
 
 /// What keeps a guard alive across the `.await`.
@@ -173,6 +182,7 @@ enum Holder {
 impl SyncLockHeldAcrossAwait {
     fn report_guard(
         &mut self,
+        cx: &RsContext<'_>,
         guard: &Guard,
         holder: Holder,
         await_token: Span,
@@ -181,7 +191,7 @@ impl SyncLockHeldAcrossAwait {
         if !self.reported.insert(guard.span) {
             return;
         }
-        let method = guard_method(guard.kind);
+        let method = guard_method(cx, guard);
         let lock = &guard.lock;
         let (message, help) = match holder {
             Holder::Binding => (
@@ -226,12 +236,12 @@ impl RustRule for SyncLockHeldAcrossAwait {
                 .iter()
                 .filter(|guard| !guard.is_async && !self.async_bound.contains(&guard.span));
             for guard in blocking.collect::<Vec<_>>() {
-                self.report_guard(guard, Holder::Binding, await_token, out);
+                self.report_guard(cx, guard, Holder::Binding, await_token, out);
             }
         }
         for temporary in self.temporaries.on_expr(cx, expr) {
             let holder = Holder::Temporary(temporary.place);
-            self.report_guard(&temporary.guard, holder, temporary.await_token, out);
+            self.report_guard(cx, &temporary.guard, holder, temporary.await_token, out);
         }
     }
 }
