@@ -163,22 +163,58 @@ mod tests {
     use crate::api::Settings;
     use crate::REGISTRY;
 
-    /// (line, code) of every finding of all rules on a snippet.
-    fn findings(source: &str, is_python: bool, settings: &Settings) -> Vec<(usize, &'static str)> {
+    fn line_of(source: &str, span: Span) -> usize {
+        source[..span.start as usize].matches('\n').count() + 1
+    }
+
+    /// Every diagnostic of all rules on a snippet.
+    fn diagnostics(source: &str, is_python: bool, settings: &Settings) -> Vec<crate::Diagnostic> {
         let rules: Vec<_> = REGISTRY.iter().collect();
-        let diagnostics = if is_python {
+        if is_python {
             let parsed = ruff_python_parser::parse_module(source).expect("valid Python");
             crate::python::check(parsed.syntax(), source, settings, &rules)
         } else {
             let file = syn::parse_file(source).expect("valid Rust");
             crate::rust::check(&file, source, settings, &rules)
-        };
-        let mut found: Vec<_> = diagnostics
+        }
+    }
+
+    #[test]
+    fn a_lock_held_across_several_awaits_is_reported_once_with_the_first_await() {
+        let python = "\
+import asyncio, threading
+lock = threading.Lock()
+async def refresh():
+    with lock:
+        await asyncio.sleep(0)
+        await asyncio.sleep(1)
+";
+        let rust = "\
+async fn refresh(m: &std::sync::Mutex<u8>) {
+    let guard = m.lock().unwrap();
+    first().await;
+    second().await;
+}
+";
+        for (source, is_python) in [(python, true), (rust, false)] {
+            let found = diagnostics(source, is_python, &Settings::default());
+            assert_eq!(found.len(), 1, "{found:?}");
+            let finding = &found[0];
+            assert_eq!(finding.rule.code, "BLK005");
+            let lines: Vec<usize> = std::iter::once(finding.span)
+                .chain(finding.related.iter().map(|related| related.span))
+                .map(|span| line_of(source, span))
+                .collect();
+            let expected = if is_python { [4, 5] } else { [2, 3] };
+            assert_eq!(lines, expected);
+        }
+    }
+
+    /// (line, code) of every finding of all rules on a snippet.
+    fn findings(source: &str, is_python: bool, settings: &Settings) -> Vec<(usize, &'static str)> {
+        let mut found: Vec<_> = diagnostics(source, is_python, settings)
             .iter()
-            .map(|d| {
-                let line = source[..d.span.start as usize].matches('\n').count() + 1;
-                (line, d.rule.code)
-            })
+            .map(|d| (line_of(source, d.span), d.rule.code))
             .collect();
         found.sort();
         found

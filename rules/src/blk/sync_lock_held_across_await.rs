@@ -58,6 +58,7 @@ declare_rule! {
     /// locks: a module-level or local name bound to one, or an attribute set
     /// to one in the class. A lock imported from another module or passed in
     /// is not flagged, since a lock-named object may be no lock at all.
+    ///
     /// Rust: a guard is tracked when bound by `let` (alive to the end of its
     /// block, a `drop(guard)` or a move into a call) or when created as a
     /// temporary inside the awaited operand
@@ -139,13 +140,17 @@ impl SyncLockHeldAcrossAwait {
 
 impl PythonRule for SyncLockHeldAcrossAwait {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
-        let suspends = match stmt {
-            Stmt::With(with) => with.is_async,
-            Stmt::For(for_stmt) => for_stmt.is_async,
-            _ => false,
+        // The implicit awaits of `async with` / `async for`, pointed at the
+        // awaited expression rather than the whole block.
+        let suspension: Option<Span> = match stmt {
+            Stmt::With(with) if with.is_async => {
+                with.items.first().map(|item| (&item.context_expr).into())
+            }
+            Stmt::For(for_stmt) if for_stmt.is_async => Some(for_stmt.iter.as_ref().into()),
+            _ => None,
         };
-        if suspends {
-            self.python_suspension(cx, stmt.into(), out);
+        if let Some(at) = suspension {
+            self.python_suspension(cx, at, out);
         }
     }
 
