@@ -2,7 +2,7 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -51,6 +51,9 @@ declare_rule! {
     /// `tokio::task::spawn_blocking`.
     ///
     /// ## Known limitations
+    /// A Python call whose result is awaited (`await client.get(..)`) is
+    /// taken for an async API and not flagged, whatever its receiver's
+    /// inferred type.
     /// `Path` methods are recognised on `Path(..)` expressions, paths derived
     /// from them (`/`, `.parent`, `.resolve()`, ..) and names or `self`
     /// attributes bound to them; a path passed in as a parameter is not
@@ -102,6 +105,7 @@ const PYTHON_FILE_CALLS: &[&str] = &[
 #[derive(Default)]
 struct BlockingFileIoInAsync {
     non_blocking: NonBlockingRegions,
+    awaited: AwaitedCalls,
 }
 
 impl PythonRule for BlockingFileIoInAsync {
@@ -110,8 +114,9 @@ impl PythonRule for BlockingFileIoInAsync {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.awaited.on_expr(expr);
         let Expr::Call(call) = expr else { return };
-        if !cx.in_async() || self.non_blocking.contains(expr) {
+        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
             return;
         }
         if let Some(name) =

@@ -4,7 +4,7 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
     NonBlockingSockets,
 };
 use crate::declare_rule;
@@ -69,6 +69,9 @@ declare_rule! {
     /// `setblocking(False)` / `set_nonblocking(true)` in the same function,
     /// a call inside a `try` that catches `BlockingIOError`, and a Python
     /// socket kept on an object (`self._sock`), whose mode is set elsewhere.
+    /// A Python call whose result is awaited (`await client.get(..)`) is
+    /// taken for an async API and not flagged, whatever its receiver's
+    /// inferred type.
     /// DNS lookups (`socket.getaddrinfo`) and other protocol libraries
     /// (`smtplib`, `ftplib`) are not listed.
     pub static BLOCKING_NETWORK_IN_ASYNC = {
@@ -155,6 +158,7 @@ const PYTHON_NETWORK_CALLS: &[&str] = &[
 struct BlockingNetworkInAsync {
     non_blocking_sockets: NonBlockingSockets,
     non_blocking: NonBlockingRegions,
+    awaited: AwaitedCalls,
     /// Rust: (frame span, receiver text) of `x.set_nonblocking(true)`.
     non_blocking_rust_sockets: HashSet<(Option<Span>, String)>,
 }
@@ -173,11 +177,12 @@ impl PythonRule for BlockingNetworkInAsync {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.awaited.on_expr(expr);
         let Expr::Call(call) = expr else { return };
         if self.non_blocking_sockets.on_call(cx, call) {
             return;
         }
-        if !cx.in_async() || self.non_blocking.contains(expr) {
+        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
             return;
         }
         let Some(name) = python_blocking_callee(

@@ -1,6 +1,6 @@
-//! Python code that works on descriptors in non-blocking mode, which the
-//! BLK rules leave alone: `try` bodies that handle `BlockingIOError`, and
-//! sockets switched with `setblocking(False)`.
+//! Python code that the BLK rules leave alone although a listed name
+//! matches: `try` bodies that handle `BlockingIOError`, sockets switched
+//! with `setblocking(False)`, and calls whose result is awaited.
 
 use std::collections::HashSet;
 
@@ -112,5 +112,28 @@ impl NonBlockingSockets {
         }
         let key = (function_key(cx), cx.text(socket).to_string());
         self.sockets.contains(&key)
+    }
+}
+
+/// Calls whose result is awaited (`await client.get(..)`): whatever the
+/// inferred receiver type says, the code treats them as coroutines, so they
+/// are not the blocking API (a client chosen at run time between a sync and
+/// an async class, say).
+#[derive(Default)]
+pub struct AwaitedCalls {
+    operands: HashSet<TextRange>,
+}
+
+impl AwaitedCalls {
+    /// Records the operand of an `await`; call from `on_expr`, which sees
+    /// the `await` before its operand.
+    pub fn on_expr(&mut self, expr: &Expr) {
+        if let Expr::Await(await_expr) = expr {
+            self.operands.insert(await_expr.value.range());
+        }
+    }
+
+    pub fn contains(&self, call: &impl Ranged) -> bool {
+        self.operands.contains(&call.range())
     }
 }
