@@ -2,7 +2,7 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -51,13 +51,20 @@ declare_rule! {
     /// `tokio::task::spawn_blocking`.
     ///
     /// ## Known limitations
+    /// A Python call whose result is awaited (`await client.get(..)`) is
+    /// taken for an async API and not flagged, whatever its receiver's
+    /// inferred type.
     /// `Path` methods are recognised on `Path(..)` expressions, paths derived
-    /// from them (`/`, `.parent`, `.resolve()`, ..) and locals bound to them;
-    /// a path passed in as a parameter is not followed. Reads and writes on an
-    /// already open file object are not flagged (its `open` is). Metadata
-    /// calls such as `os.path.exists` and `Path.exists` are not flagged, and
-    /// neither is a call inside a `try` that catches `BlockingIOError` (the
-    /// descriptor is in non-blocking mode).
+    /// from them (`/`, `.parent`, `.resolve()`, ..) and names or `self`
+    /// attributes bound to them; a path passed in as a parameter is not
+    /// followed. Reads and writes on an already open file object are not
+    /// flagged (its `open` is: for `json.load(open(..))` the finding is the
+    /// `open`), and neither is `shutil.copyfileobj`, whose file objects may
+    /// live in memory. Metadata calls (`os.path.exists`, `Path.exists`,
+    /// Rust's `Path::exists`) are not flagged, nor is a call inside a `try`
+    /// that catches `BlockingIOError` (the descriptor is in non-blocking
+    /// mode). In Rust, `OpenOptions::open` is recognised on an
+    /// `OpenOptions::new()` chain or a local bound to one.
     pub static BLOCKING_FILE_IO_IN_ASYNC = {
         code: "BLK004",
         name: "blocking-file-io-in-async",
@@ -88,7 +95,6 @@ const PYTHON_FILE_CALLS: &[&str] = &[
     "shutil.copy",
     "shutil.copy2",
     "shutil.copyfile",
-    "shutil.copyfileobj",
     "shutil.copymode",
     "shutil.copystat",
     "shutil.copytree",
@@ -99,6 +105,7 @@ const PYTHON_FILE_CALLS: &[&str] = &[
 #[derive(Default)]
 struct BlockingFileIoInAsync {
     non_blocking: NonBlockingRegions,
+    awaited: AwaitedCalls,
 }
 
 impl PythonRule for BlockingFileIoInAsync {
@@ -107,8 +114,9 @@ impl PythonRule for BlockingFileIoInAsync {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.awaited.on_expr(expr);
         let Expr::Call(call) = expr else { return };
-        if !cx.in_async() || self.non_blocking.contains(expr) {
+        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
             return;
         }
         if let Some(name) =

@@ -1,11 +1,11 @@
 use std::collections::HashSet;
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_python_ast::{Expr, Stmt};
 
-use crate::api::{Diagnostic, RuleEntry};
+use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, NonBlockingRegions,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
+    NonBlockingSockets,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -55,16 +55,25 @@ declare_rule! {
     /// `await asyncio.to_thread(..)`, `tokio::task::spawn_blocking`.
     ///
     /// ## Known limitations
-    /// Session, client and socket methods are recognised only when the object
-    /// is constructed in the same file and bound to a local or module-level
-    /// name (`s = requests.Session()`, `with httpx.Client() as c:`); a client
-    /// stored on `self` or passed in as a parameter is not followed. A socket
-    /// switched to non-blocking mode with `setblocking(False)` in the same
-    /// function is not flagged, nor is a call inside a `try` that catches
-    /// `BlockingIOError`. DNS lookups (`socket.getaddrinfo`) and other
-    /// protocol libraries (`smtplib`, `ftplib`) are not listed. In Rust, a
-    /// method is recognised when its receiver's type is evident from a
-    /// constructor (`UdpSocket::bind(..)`, `Client::new()`).
+    /// Session, client and socket methods are recognised only when the file
+    /// shows the object's construction: bound to a local or module-level name
+    /// (`s = requests.Session()`, `with httpx.Client() as c:`), or to an
+    /// attribute that the class only ever sets to that type
+    /// (`self._session = requests.Session()`); a client passed in as a
+    /// parameter is not followed. In Rust, a method is recognised when its
+    /// receiver's type is evident from a constructor (`UdpSocket::bind(..)`,
+    /// `Client::new()`), a parameter's declared type or the declared type of
+    /// a field of `self`.
+    ///
+    /// Sockets in non-blocking mode are left alone: one switched with
+    /// `setblocking(False)` / `set_nonblocking(true)` in the same function,
+    /// a call inside a `try` that catches `BlockingIOError`, and a Python
+    /// socket kept on an object (`self._sock`), whose mode is set elsewhere.
+    /// A Python call whose result is awaited (`await client.get(..)`) is
+    /// taken for an async API and not flagged, whatever its receiver's
+    /// inferred type.
+    /// DNS lookups (`socket.getaddrinfo`) and other protocol libraries
+    /// (`smtplib`, `ftplib`) are not listed.
     pub static BLOCKING_NETWORK_IN_ASYNC = {
         code: "BLK002",
         name: "blocking-network-in-async",
@@ -144,39 +153,14 @@ const PYTHON_NETWORK_CALLS: &[&str] = &[
     "socket.socket.sendfile",
 ];
 
-/// Per file: sockets put in non-blocking mode, as (function start offset,
-/// receiver source text).
+/// Per file: sockets and descriptors known to be in non-blocking mode.
 #[derive(Default)]
 struct BlockingNetworkInAsync {
-    non_blocking_sockets: HashSet<(u32, String)>,
+    non_blocking_sockets: NonBlockingSockets,
     non_blocking: NonBlockingRegions,
-}
-
-/// Identifies the innermost function (its start offset; 0 at module level).
-fn function_key(cx: &PyContext<'_>) -> u32 {
-    cx.function()
-        .and_then(|frame| frame.def)
-        .map_or(0, |def| def.range().start().to_u32())
-}
-
-/// `sock.setblocking(False)` or `sock.settimeout(0)`: the receiver.
-fn non_blocking_socket<'e>(call: &'e ast::ExprCall) -> Option<&'e Expr> {
-    let Expr::Attribute(method) = call.func.as_ref() else {
-        return None;
-    };
-    let [argument] = &*call.arguments.args else {
-        return None;
-    };
-    let switches_off = match (method.attr.as_str(), argument) {
-        ("setblocking", Expr::BooleanLiteral(literal)) => !literal.value,
-        ("setblocking" | "settimeout", Expr::NumberLiteral(number)) => match &number.value {
-            ast::Number::Int(int) => int.as_u8() == Some(0),
-            ast::Number::Float(float) => *float == 0.0,
-            ast::Number::Complex { .. } => false,
-        },
-        _ => false,
-    };
-    switches_off.then_some(method.value.as_ref())
+    awaited: AwaitedCalls,
+    /// Rust: (frame span, receiver text) of `x.set_nonblocking(true)`.
+    non_blocking_rust_sockets: HashSet<(Option<Span>, String)>,
 }
 
 fn python_help(name: &str) -> &'static str {
@@ -193,25 +177,26 @@ impl PythonRule for BlockingNetworkInAsync {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.awaited.on_expr(expr);
         let Expr::Call(call) = expr else { return };
-        if let Some(socket) = non_blocking_socket(call) {
-            let key = (function_key(cx), cx.text(socket).to_string());
-            self.non_blocking_sockets.insert(key);
+        if self.non_blocking_sockets.on_call(cx, call) {
             return;
         }
-        if !cx.in_async() || self.non_blocking.contains(expr) {
+        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
             return;
         }
-        let Some(name) =
-            python_blocking_callee(cx, call, PYTHON_NETWORK_CALLS, BLOCKING_NETWORK_IN_ASYNC.code)
-        else {
+        let Some(name) = python_blocking_callee(
+            cx,
+            call,
+            PYTHON_NETWORK_CALLS,
+            BLOCKING_NETWORK_IN_ASYNC.code,
+        ) else {
             return;
         };
         if let (true, Expr::Attribute(method)) =
             (name.starts_with("socket.socket."), call.func.as_ref())
         {
-            let key = (function_key(cx), cx.text(method.value.as_ref()).to_string());
-            if self.non_blocking_sockets.contains(&key) {
+            if self.non_blocking_sockets.contains(cx, &method.value) {
                 return;
             }
         }
@@ -234,10 +219,34 @@ fn rust_help(callee: &str) -> &'static str {
     }
 }
 
+/// `socket.set_nonblocking(true)`: the receiver.
+fn rust_switched_socket(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::MethodCall(call) = expr else {
+        return None;
+    };
+    let is_true = matches!(
+        call.args.first(),
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(flag), .. })) if flag.value
+    );
+    (call.method == "set_nonblocking" && is_true).then_some(&*call.receiver)
+}
+
 impl RustRule for BlockingNetworkInAsync {
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        let frame = cx.frame().map(|frame| frame.span);
+        if let Some(socket) = rust_switched_socket(expr) {
+            let receiver = cx.text(socket).to_string();
+            self.non_blocking_rust_sockets.insert((frame, receiver));
+            return;
+        }
         if !cx.in_async() {
             return;
+        }
+        if let syn::Expr::MethodCall(call) = expr {
+            let receiver = cx.text(&call.receiver).to_string();
+            if self.non_blocking_rust_sockets.contains(&(frame, receiver)) {
+                return;
+            }
         }
         if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_NETWORK_IN_ASYNC.code) {
             out.push(

@@ -1,7 +1,7 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use crate::api::{Diagnostic, RuleEntry};
-use crate::blk::{python_blocking_callee, rust_blocking_callee, rust_call_span};
+use crate::blk::{python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{RsContext, RustRule};
@@ -47,9 +47,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Known limitations
+    /// A Python call whose result is awaited (`await client.get(..)`) is
+    /// taken for an async API and not flagged, whatever its receiver's
+    /// inferred type.
     /// `Popen` and `Child` methods are recognised only on a process started
-    /// in the same file and bound to a local name (`proc = Popen(..)`,
-    /// `with Popen(..) as proc:`). `os.waitpid(.., os.WNOHANG)` and
+    /// in the same file and bound to a name or attribute (`proc = Popen(..)`,
+    /// `with Popen(..) as proc:`, `let child = cmd.spawn()?`). `os.waitpid(.., os.WNOHANG)` and
     /// `os.spawn*(os.P_NOWAIT, ..)` do not wait and are not flagged; starting
     /// a process without waiting for it (`Popen(..)`, `Command::spawn`) is
     /// not flagged either.
@@ -65,8 +68,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &BLOCKING_SUBPROCESS_IN_ASYNC,
-    python: Some(|| Box::new(BlockingSubprocessInAsync)),
-    rust: Some(|| Box::new(BlockingSubprocessInAsync)),
+    python: Some(|| Box::<BlockingSubprocessInAsync>::default()),
+    rust: Some(|| Box::<BlockingSubprocessInAsync>::default()),
 };
 
 const PYTHON_SUBPROCESS_CALLS: &[&str] = &[
@@ -98,7 +101,10 @@ const PYTHON_SUBPROCESS_CALLS: &[&str] = &[
 /// `os.spawn*` modes that return at once instead of waiting for the child.
 const NO_WAIT_SPAWN_MODES: &[&str] = &["os.P_NOWAIT", "os.P_NOWAITO", "os.P_DETACH"];
 
-struct BlockingSubprocessInAsync;
+#[derive(Default)]
+struct BlockingSubprocessInAsync {
+    awaited: AwaitedCalls,
+}
 
 /// True when the call returns without waiting: `os.waitpid(pid, os.WNOHANG)`,
 /// `os.spawnv(os.P_NOWAIT, ..)`.
@@ -109,7 +115,9 @@ fn returns_at_once(cx: &PyContext<'_>, name: &str, call: &ast::ExprCall) -> bool
             .args
             .iter()
             .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value));
-        return options.into_iter().any(|option| cx.text(option).contains("WNOHANG"));
+        return options
+            .into_iter()
+            .any(|option| cx.text(option).contains("WNOHANG"));
     }
     if name.starts_with("os.spawn") {
         return call
@@ -124,8 +132,9 @@ fn returns_at_once(cx: &PyContext<'_>, name: &str, call: &ast::ExprCall) -> bool
 
 impl PythonRule for BlockingSubprocessInAsync {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.awaited.on_expr(expr);
         let Expr::Call(call) = expr else { return };
-        if !cx.in_async() {
+        if !cx.in_async() || self.awaited.contains(expr) {
             return;
         }
         let Some(name) = python_blocking_callee(

@@ -3,18 +3,26 @@
 //! A call is in async code when its innermost enclosing function is
 //! `async def` / `async fn` / an `async` block; the checkers track that.
 //! This module holds what the BLK rules share: the list of blocking Rust
-//! APIs (one file, also read by `#[nonblocking]`) and the call matchers.
+//! APIs (one file, also read by `#[nonblocking]`), the call matchers, the
+//! Python receiver types they use, the non-blocking regions they skip, and
+//! BLK005's tracking of Rust guards created as temporaries.
 
 pub mod blocking_file_io_in_async;
 pub mod blocking_network_in_async;
 pub mod blocking_sleep_in_async;
 pub mod blocking_subprocess_in_async;
+mod non_blocking_regions;
+mod python_types;
 pub mod sync_lock_held_across_await;
+mod temporary_guards;
 
 use std::sync::LazyLock;
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_python_ast::{self as ast, Expr};
+
+pub use non_blocking_regions::{AwaitedCalls, NonBlockingRegions, NonBlockingSockets};
+pub use python_types::python_value_type;
+pub use temporary_guards::{is_async_lock, TemporaryGuards, TemporaryPlace};
 
 use crate::api::Span;
 use crate::python::PyContext;
@@ -149,158 +157,5 @@ pub fn python_blocking_callee(
     is_blocking(&name).then_some(name)
 }
 
-/// Exceptions that only a non-blocking file descriptor or socket raises.
-const WOULD_BLOCK_ERRORS: &[&str] = &[
-    "builtins.BlockingIOError",
-    "ssl.SSLWantReadError",
-    "ssl.SSLWantWriteError",
-];
-
-/// The bodies of `try` statements that catch `BlockingIOError` (or ssl's
-/// want-read/want-write): code whose author put the descriptor in
-/// non-blocking mode and waits for readiness in the handler, as event loops
-/// themselves do. Calls inside are not blocking.
-#[derive(Default)]
-pub struct NonBlockingRegions {
-    bodies: Vec<TextRange>,
-}
-
-impl NonBlockingRegions {
-    /// Records `stmt` if it is such a `try`; call from `on_stmt`, which runs
-    /// before the body's expressions are visited.
-    pub fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
-        let Stmt::Try(try_stmt) = stmt else { return };
-        let (Some(first), Some(last)) = (try_stmt.body.first(), try_stmt.body.last()) else {
-            return;
-        };
-        let catches_would_block = try_stmt.handlers.iter().any(|handler| {
-            let ast::ExceptHandler::ExceptHandler(handler) = handler;
-            let caught: Vec<&Expr> = match handler.type_.as_deref() {
-                Some(Expr::Tuple(tuple)) => tuple.elts.iter().collect(),
-                Some(single) => vec![single],
-                None => Vec::new(),
-            };
-            caught.into_iter().any(|exception| {
-                cx.resolve(exception)
-                    .is_some_and(|name| WOULD_BLOCK_ERRORS.contains(&name.as_str()))
-            })
-        });
-        if catches_would_block {
-            self.bodies
-                .push(TextRange::new(first.range().start(), last.range().end()));
-        }
-    }
-
-    pub fn contains(&self, node: &impl Ranged) -> bool {
-        let range = node.range();
-        self.bodies.iter().any(|body| body.contains_range(range))
-    }
-}
-
-/// Callables whose result is an object with blocking methods, mapped to
-/// the canonical name of its type (module functions and re-exports of the
-/// same class share one name).
-const PYTHON_CONSTRUCTORS: &[(&str, &str)] = &[
-    ("requests.Session", "requests.Session"),
-    ("requests.session", "requests.Session"),
-    ("requests.sessions.Session", "requests.Session"),
-    ("httpx.Client", "httpx.Client"),
-    ("urllib3.PoolManager", "urllib3.PoolManager"),
-    ("urllib3.poolmanager.PoolManager", "urllib3.PoolManager"),
-    ("urllib3.ProxyManager", "urllib3.PoolManager"),
-    ("urllib3.proxy_from_url", "urllib3.PoolManager"),
-    ("urllib3.HTTPConnectionPool", "urllib3.PoolManager"),
-    ("urllib3.HTTPSConnectionPool", "urllib3.PoolManager"),
-    ("urllib3.connection_from_url", "urllib3.PoolManager"),
-    ("http.client.HTTPConnection", "http.client.HTTPConnection"),
-    ("http.client.HTTPSConnection", "http.client.HTTPConnection"),
-    ("socket.socket", "socket.socket"),
-    ("socket.create_connection", "socket.socket"),
-    ("subprocess.Popen", "subprocess.Popen"),
-    ("pathlib.Path", "pathlib.Path"),
-    ("pathlib.PosixPath", "pathlib.Path"),
-    ("pathlib.WindowsPath", "pathlib.Path"),
-    ("pathlib.Path.home", "pathlib.Path"),
-    ("pathlib.Path.cwd", "pathlib.Path"),
-];
-
-/// `pathlib.Path` methods that return another `Path`.
-const PATH_RETURNING_METHODS: &[&str] = &[
-    "absolute",
-    "expanduser",
-    "joinpath",
-    "relative_to",
-    "resolve",
-    "with_name",
-    "with_stem",
-    "with_suffix",
-];
-
-/// How deep [`python_value_type`] follows names to their assigned values.
-const MAX_VALUE_DEPTH: usize = 8;
-
-/// The canonical type of a Python expression when the file shows how it was
-/// constructed: a constructor call from [`PYTHON_CONSTRUCTORS`], a local
-/// assigned one, or a `pathlib.Path` derived by `/`, `.parent` or a
-/// path-returning method. Parameters and attributes of `self` are unknown.
-pub fn python_value_type(cx: &PyContext<'_>, expr: &Expr) -> Option<&'static str> {
-    value_type_at_depth(cx, expr, 0)
-}
-
-fn value_type_at_depth(cx: &PyContext<'_>, expr: &Expr, depth: usize) -> Option<&'static str> {
-    if depth > MAX_VALUE_DEPTH {
-        return None;
-    }
-    let is_path = |expr: &Expr| value_type_at_depth(cx, expr, depth + 1) == Some("pathlib.Path");
-    match expr {
-        Expr::Name(name) => value_type_at_depth(cx, cx.value_of(name.id.as_str())?, depth + 1),
-        Expr::Call(call) => {
-            if let Some(name) = cx.resolve(&call.func) {
-                return PYTHON_CONSTRUCTORS
-                    .iter()
-                    .find(|(constructor, _)| *constructor == name)
-                    .map(|(_, ty)| *ty);
-            }
-            let Expr::Attribute(method) = call.func.as_ref() else {
-                return None;
-            };
-            (PATH_RETURNING_METHODS.contains(&method.attr.as_str()) && is_path(&method.value))
-                .then_some("pathlib.Path")
-        }
-        Expr::Attribute(attribute) => {
-            (attribute.attr.as_str() == "parent" && is_path(&attribute.value))
-                .then_some("pathlib.Path")
-        }
-        Expr::BinOp(binop) => {
-            (binop.op == ast::Operator::Div && is_path(&binop.left)).then_some("pathlib.Path")
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_file_parses_completely() {
-        let listed = RUST_BLOCKING_APIS_TXT
-            .lines()
-            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-            .count();
-        assert_eq!(RUST_BLOCKING_APIS.len(), listed);
-        assert!(RUST_BLOCKING_APIS
-            .iter()
-            .all(|api| api.code.starts_with("BLK") && api.path.contains("::")));
-    }
-
-    #[test]
-    fn module_wildcards_match_only_below_the_module() {
-        assert!(path_matches("std::fs::*", "std::fs::read_to_string"));
-        assert!(path_matches("std::fs::*", "std::fs::File::open"));
-        assert!(!path_matches("std::fs::*", "std::fsx::read"));
-        assert!(!path_matches("std::fs::*", "std::fs"));
-        assert!(path_matches("std::thread::sleep", "std::thread::sleep"));
-        assert!(!path_matches("std::thread::sleep", "std::thread::sleep_ms"));
-    }
-}
+mod tests;

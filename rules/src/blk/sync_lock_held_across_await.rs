@@ -3,9 +3,10 @@ use std::collections::HashSet;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
+use crate::blk::{is_async_lock, TemporaryGuards, TemporaryPlace};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
-use crate::rust::{span_of, GuardKind, RsContext, RustRule};
+use crate::rust::{span_of, Guard, GuardKind, RsContext, RustRule};
 
 declare_rule! {
     /// ## What it does
@@ -57,12 +58,17 @@ declare_rule! {
     /// locks: a module-level or local name bound to one, or an attribute set
     /// to one in the class. A lock imported from another module or passed in
     /// is not flagged, since a lock-named object may be no lock at all.
-    /// Rust: only guards bound
-    /// by `let` are tracked; a temporary guard kept alive to the end of a
-    /// statement that awaits (`send(m.lock().unwrap().clone()).await`) is
-    /// not flagged. The lock's type is not checked, so a non-awaited
-    /// `.lock()` / `.read()` / `.write()` with no arguments is taken for a
-    /// blocking lock.
+    ///
+    /// Rust: a guard is tracked when bound by `let` (alive to the end of its
+    /// block, a `drop(guard)` or a move into a call) or when created as a
+    /// temporary inside the awaited operand
+    /// (`tx.send(m.lock().unwrap().clone()).await`) or in the scrutinee of a
+    /// `match` / `if let` / `while let` whose body awaits; temporaries
+    /// elsewhere in a statement (block tail expressions, the left operand of
+    /// a binary expression) are not. A non-awaited `.lock()` / `.read()` /
+    /// `.write()` (or `try_*`) with no arguments is taken for a blocking
+    /// lock unless the lock's declared or constructed type is an async one
+    /// (`tokio::sync`, `async_lock`, `futures::lock`, ..).
     pub static SYNC_LOCK_HELD_ACROSS_AWAIT = {
         code: "BLK005",
         name: "sync-lock-held-across-await",
@@ -80,10 +86,14 @@ pub const ENTRY: RuleEntry = RuleEntry {
 };
 
 /// Per file: the acquisitions already reported, so that a lock held across
-/// several awaits is reported once.
+/// several awaits is reported once, and Rust's temporary guards.
 #[derive(Default)]
 struct SyncLockHeldAcrossAwait {
     reported: HashSet<Span>,
+    temporaries: TemporaryGuards,
+    /// Rust: acquisitions bound by `let` whose lock is known to be async
+    /// (`let g = self.tokio_mutex.try_lock()?`).
+    async_bound: HashSet<Span>,
 }
 
 /// True for an expression that suspends the coroutine by itself: `await`, or
@@ -130,13 +140,17 @@ impl SyncLockHeldAcrossAwait {
 
 impl PythonRule for SyncLockHeldAcrossAwait {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
-        let suspends = match stmt {
-            Stmt::With(with) => with.is_async,
-            Stmt::For(for_stmt) => for_stmt.is_async,
-            _ => false,
+        // The implicit awaits of `async with` / `async for`, pointed at the
+        // awaited expression rather than the whole block.
+        let suspension: Option<Span> = match stmt {
+            Stmt::With(with) if with.is_async => {
+                with.items.first().map(|item| (&item.context_expr).into())
+            }
+            Stmt::For(for_stmt) if for_stmt.is_async => Some(for_stmt.iter.as_ref().into()),
+            _ => None,
         };
-        if suspends {
-            self.python_suspension(cx, stmt.into(), out);
+        if let Some(at) = suspension {
+            self.python_suspension(cx, at, out);
         }
     }
 
@@ -147,37 +161,92 @@ impl PythonRule for SyncLockHeldAcrossAwait {
     }
 }
 
-impl RustRule for SyncLockHeldAcrossAwait {
-    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
-        let syn::Expr::Await(await_expr) = expr else {
+/// The acquiring method as written (`lock`, `try_read`, ..), falling back
+/// to the guard's kind.
+fn guard_method<'s>(cx: &RsContext<'s>, guard: &Guard) -> &'s str {
+    let written = cx
+        .source()
+        .get(guard.span.start as usize..guard.span.end as usize)
+        .and_then(|call| call.rsplit('.').next())
+        .and_then(|method| method.split('(').next())
+        .map(str::trim)
+        .filter(|method| !method.is_empty());
+    written.unwrap_or(match guard.kind {
+        GuardKind::Lock => "lock",
+        GuardKind::Read => "read",
+        GuardKind::Write => "write",
+    })
+}
+
+/// What keeps a guard alive across the `.await`.
+enum Holder {
+    Binding,
+    Temporary(TemporaryPlace),
+}
+
+impl SyncLockHeldAcrossAwait {
+    fn report_guard(
+        &mut self,
+        cx: &RsContext<'_>,
+        guard: &Guard,
+        holder: Holder,
+        await_token: Span,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        if !self.reported.insert(guard.span) {
             return;
+        }
+        let method = guard_method(cx, guard);
+        let lock = &guard.lock;
+        let (message, help) = match holder {
+            Holder::Binding => (
+                format!("blocking `.{method}()` guard of `{lock}` is held across `.await`"),
+                "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
+            ),
+            Holder::Temporary(TemporaryPlace::AwaitedOperand) => (
+                format!("temporary `.{method}()` guard of `{lock}` lives to the end of the statement, across its `.await`"),
+                "bind the value first (`let value = lock.lock().unwrap().clone();`) so the guard drops before the `.await`, or use `tokio::sync::Mutex`",
+            ),
+            Holder::Temporary(TemporaryPlace::Scrutinee) => (
+                format!("`.{method}()` guard of `{lock}` in a `match` / `if let` / `while let` scrutinee lives through its body, across `.await`"),
+                "bind the value first (`let value = lock.lock().unwrap().clone();`) and match on that, or use `tokio::sync::Mutex`",
+            ),
         };
+        out.push(
+            Diagnostic::new(&SYNC_LOCK_HELD_ACROSS_AWAIT, guard.span, message)
+                .with_help(help)
+                .with_related(await_token, "the task suspends here with the guard alive"),
+        );
+    }
+}
+
+impl RustRule for SyncLockHeldAcrossAwait {
+    fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
+        let Some(init) = &local.init else { return };
+        if let Some(guard) = cx.guard_of(&init.expr) {
+            if is_async_lock(cx, &init.expr) {
+                self.async_bound.insert(guard.span);
+            }
+        }
+    }
+
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
         if !cx.in_async() {
             return;
         }
-        for guard in cx.guards() {
-            if guard.is_async || !self.reported.insert(guard.span) {
-                continue;
+        if let syn::Expr::Await(await_expr) = expr {
+            let await_token = span_of(&await_expr.await_token);
+            let blocking = cx
+                .guards()
+                .iter()
+                .filter(|guard| !guard.is_async && !self.async_bound.contains(&guard.span));
+            for guard in blocking.collect::<Vec<_>>() {
+                self.report_guard(cx, guard, Holder::Binding, await_token, out);
             }
-            let method = match guard.kind {
-                GuardKind::Lock => "lock",
-                GuardKind::Read => "read",
-                GuardKind::Write => "write",
-            };
-            out.push(
-                Diagnostic::new(
-                    &SYNC_LOCK_HELD_ACROSS_AWAIT,
-                    guard.span,
-                    format!(
-                        "blocking `.{method}()` guard of `{}` is held across `.await`",
-                        guard.lock
-                    ),
-                )
-                .with_help(
-                    "use `tokio::sync::Mutex` / `RwLock` (`.lock().await`), or drop the guard before the `.await` (end its block or call `drop(guard)`)",
-                )
-                .with_related(span_of(&await_expr.await_token), "the task suspends here with the guard alive"),
-            );
+        }
+        for temporary in self.temporaries.on_expr(cx, expr) {
+            let holder = Holder::Temporary(temporary.place);
+            self.report_guard(cx, &temporary.guard, holder, temporary.await_token, out);
         }
     }
 }

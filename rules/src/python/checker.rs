@@ -113,6 +113,13 @@ impl<'a> PyContext<'a> {
         self.semantic.value_of(name)
     }
 
+    /// Every value assigned to attribute `attr` of the innermost class:
+    /// `self.attr = ..` in any of its methods, `attr = ..` in its body.
+    /// Empty outside a class or for a class nested in a function.
+    pub fn attribute_values(&self, attr: &str) -> &[&'a Expr] {
+        self.semantic.attribute_values(attr)
+    }
+
     /// The value of the first module-level assignment to `name`.
     pub fn module_value(&self, name: &str) -> Option<&'a Expr> {
         self.semantic.module_values.get(name).copied()

@@ -202,6 +202,9 @@ pub struct ClassAttributes<'a> {
     pub class_level: HashMap<&'a str, &'a Expr>,
     /// `self.x = value` in a method, first assignment wins.
     pub instance: HashMap<&'a str, InstanceAttribute<'a>>,
+    /// Every value assigned to each attribute, class-level and `self.x`
+    /// alike, in source order: what the attribute may hold at any time.
+    pub assigned: HashMap<&'a str, Vec<&'a Expr>>,
 }
 
 /// One `self.x = value` attribute of a class.
@@ -213,6 +216,12 @@ pub struct InstanceAttribute<'a> {
 }
 
 impl<'a> ClassAttributes<'a> {
+    /// Records a class-level `name = value`.
+    fn record_class_level(&mut self, name: &'a str, value: &'a Expr) {
+        self.class_level.entry(name).or_insert(value);
+        self.assigned.entry(name).or_default().push(value);
+    }
+
     /// The value a class-level or instance attribute was first bound to.
     pub fn value_of(&self, attribute: &str) -> Option<&'a Expr> {
         self.class_level
@@ -499,6 +508,16 @@ impl<'a> Semantic<'a> {
         }
     }
 
+    /// Every value assigned to the attribute `attr` of the innermost class
+    /// being walked (`self.x = ..` in its methods, `x = ..` in its body).
+    pub(crate) fn attribute_values(&self, attr: &str) -> &[&'a Expr] {
+        self.classes
+            .last()
+            .and_then(|(class, _)| self.class_attributes.get(class.name.as_str()))
+            .and_then(|attributes| attributes.assigned.get(attr))
+            .map_or(&[], Vec::as_slice)
+    }
+
     fn prescan_class(&mut self, class: &'a ast::StmtClassDef) {
         let mut locks = HashMap::new();
         let mut attributes = ClassAttributes::default();
@@ -511,10 +530,7 @@ impl<'a> Semantic<'a> {
                             if let Some(kind) = kind {
                                 locks.insert(name.id.to_string(), kind);
                             }
-                            attributes
-                                .class_level
-                                .entry(name.id.as_str())
-                                .or_insert(value);
+                            attributes.record_class_level(name.id.as_str(), value);
                         }
                     }
                 }
@@ -527,10 +543,7 @@ impl<'a> Semantic<'a> {
                         if let Some(kind) = self.lock_constructor_kind(value) {
                             locks.insert(name.id.to_string(), kind);
                         }
-                        attributes
-                            .class_level
-                            .entry(name.id.as_str())
-                            .or_insert(value);
+                        attributes.record_class_level(name.id.as_str(), value);
                     }
                 }
                 Stmt::FunctionDef(def) => {
@@ -770,6 +783,11 @@ impl<'a> MethodPrescan<'a, '_> {
                 value,
                 method: self.method,
             });
+        self.attributes
+            .assigned
+            .entry(attr)
+            .or_default()
+            .push(value);
     }
 }
 

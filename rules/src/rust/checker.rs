@@ -191,35 +191,51 @@ impl Checker<'_> {
             is_async: sig.asyncness.is_some(),
             span: sig.ident.span().into(),
         };
-        self.in_frame(frame, |checker| checker.visit_block(block));
+        self.in_frame(frame, |checker| {
+            checker.in_scope(|checker| {
+                checker.bind_parameters(sig);
+                checker.visit_block(block);
+            });
+        });
     }
 
-    /// `drop(guard)` ends the guard's life before its block does.
-    fn release_dropped_guard(&mut self, call: &syn::ExprCall) {
-        let Some(callee) = self.cx.callee_path(call) else {
-            return;
-        };
-        if !matches!(
-            callee.as_str(),
-            "drop" | "std::mem::drop" | "core::mem::drop"
-        ) {
-            return;
+    /// Records the declared types of a function's parameters as local types:
+    /// `child: &mut std::process::Child`.
+    fn bind_parameters(&mut self, sig: &syn::Signature) {
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(typed) = input else {
+                continue;
+            };
+            let Some(name) = bound_name(&typed.pat) else {
+                continue;
+            };
+            let ty = self.cx.semantic.type_path(&typed.ty);
+            let scope = self.cx.semantic.scopes.last_mut().expect("parameter scope");
+            scope.locals.insert(name, ty);
         }
-        let Some(syn::Expr::Path(arg)) = call.args.first() else {
-            return;
-        };
-        let Some(ident) = arg.path.get_ident() else {
-            return;
-        };
-        let name = ident.to_string();
-        if let Some(index) = self
-            .cx
-            .semantic
-            .guards
-            .iter()
-            .rposition(|guard| guard.binding.as_deref() == Some(name.as_str()))
-        {
-            self.cx.semantic.guards.remove(index);
+    }
+
+    /// A guard passed by value (`drop(guard)`, `std::mem::drop(guard)`,
+    /// `consume(guard)`) is moved: its life in this function ends there,
+    /// before its block does. A reference (`&guard`) does not move it.
+    fn release_moved_guards<'e>(&mut self, args: impl IntoIterator<Item = &'e syn::Expr>) {
+        for arg in args {
+            let syn::Expr::Path(arg) = arg else {
+                continue;
+            };
+            let Some(ident) = arg.path.get_ident() else {
+                continue;
+            };
+            let name = ident.to_string();
+            if let Some(index) = self
+                .cx
+                .semantic
+                .guards
+                .iter()
+                .rposition(|guard| guard.binding.as_deref() == Some(name.as_str()))
+            {
+                self.cx.semantic.guards.remove(index);
+            }
         }
     }
 }
@@ -341,7 +357,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             syn::Expr::Call(call) => {
                 visit::visit_expr_call(self, call);
-                self.release_dropped_guard(call);
+                self.release_moved_guards(&call.args);
+            }
+            syn::Expr::MethodCall(call) => {
+                visit::visit_expr_method_call(self, call);
+                self.release_moved_guards(&call.args);
             }
             _ => visit::visit_expr(self, expr),
         }

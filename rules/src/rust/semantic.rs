@@ -72,6 +72,9 @@ pub(crate) struct Semantic {
     pub(crate) impls: Vec<String>,
     /// `static` items of the file (any module): name -> is `static mut`.
     pub(crate) statics: HashMap<String, bool>,
+    /// Struct name -> named field -> the field's type path, resolved through
+    /// the file's `use` items (generic arguments dropped).
+    pub(crate) fields: HashMap<String, HashMap<String, String>>,
 }
 
 impl Semantic {
@@ -82,7 +85,64 @@ impl Semantic {
         };
         semantic.bind_items(&file.items);
         semantic.collect_statics(&file.items);
+        semantic.collect_fields(&file.items);
         semantic
+    }
+
+    fn collect_fields(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Struct(item) => {
+                    let fields = item
+                        .fields
+                        .iter()
+                        .filter_map(|field| {
+                            let name = field.ident.as_ref()?.to_string();
+                            Some((name, self.type_path(&field.ty)?))
+                        })
+                        .collect();
+                    self.fields.insert(item.ident.to_string(), fields);
+                }
+                syn::Item::Mod(module) => {
+                    if let Some((_, items)) = &module.content {
+                        self.collect_fields(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The resolved path of a named type, through references, parens and the
+    /// smart pointers that method calls see through: `&mut Child` ->
+    /// `std::process::Child` after `use std::process::Child;`,
+    /// `Arc<tokio::sync::Mutex<T>>` -> `tokio::sync::Mutex`.
+    pub(crate) fn type_path(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(path) if path.qself.is_none() => {
+                let full = self.resolve_path(&path.path);
+                if SMART_POINTERS.contains(&full.as_str()) {
+                    let last = path.path.segments.last()?;
+                    if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                        if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                            return self.type_path(inner);
+                        }
+                    }
+                }
+                Some(full)
+            }
+            syn::Type::Reference(reference) => self.type_path(&reference.elem),
+            syn::Type::Paren(paren) => self.type_path(&paren.elem),
+            syn::Type::Group(group) => self.type_path(&group.elem),
+            _ => None,
+        }
+    }
+
+    /// The type of field `field` of the innermost `impl` block's self type.
+    fn self_field_type(&self, field: &str) -> Option<String> {
+        let self_ty = self.impls.last()?;
+        let name = self_ty.split('<').next()?.trim();
+        self.fields.get(name)?.get(field).cloned()
     }
 
     fn collect_statics(&mut self, items: &[syn::Item]) {
@@ -185,6 +245,18 @@ impl Semantic {
                 let ident = path.path.get_ident()?;
                 self.local_type(&ident.to_string()).map(str::to_string)
             }
+            syn::Expr::Field(field) => {
+                let syn::Expr::Path(base) = field.base.as_ref() else {
+                    return None;
+                };
+                let syn::Member::Named(name) = &field.member else {
+                    return None;
+                };
+                if !base.path.is_ident("self") {
+                    return None;
+                }
+                self.self_field_type(&name.to_string())
+            }
             syn::Expr::Reference(reference) => self.infer_type(&reference.expr),
             syn::Expr::Paren(paren) => self.infer_type(&paren.expr),
             _ => None,
@@ -241,10 +313,23 @@ const CONSTRUCTORS: &[&str] = &[
     "from_std",
 ];
 
+/// Pointers whose methods are the pointee's, by auto-deref.
+const SMART_POINTERS: &[&str] = &[
+    "Arc",
+    "std::sync::Arc",
+    "alloc::sync::Arc",
+    "Rc",
+    "std::rc::Rc",
+    "Box",
+    "std::boxed::Box",
+];
+
 /// Functions whose return type is not their own path's type:
 /// (function, returned type).
 const FUNCTION_RETURNS: &[(&str, &str)] = &[
     ("std::fs::File::options", "std::fs::OpenOptions"),
+    ("ureq::agent", "ureq::Agent"),
+    ("ureq::Agent::new_with_defaults", "ureq::Agent"),
     (
         "reqwest::blocking::Client::builder",
         "reqwest::blocking::ClientBuilder",
@@ -256,36 +341,79 @@ const FUNCTION_RETURNS: &[(&str, &str)] = &[
 ];
 
 /// Methods of known types that return another known type:
-/// (receiver type, method, returned type).
+/// (receiver type, method, returned type). `OpenOptions::custom_flags` is
+/// left out on purpose: with `O_NONBLOCK` the open does not wait.
 const METHOD_RETURNS: &[(&str, &str, &str)] = &[
     ("std::process::Command", "spawn", "std::process::Child"),
+    ("std::fs::OpenOptions", "create_new", "std::fs::OpenOptions"),
+    ("std::fs::OpenOptions", "mode", "std::fs::OpenOptions"),
+    ("std::fs::DirBuilder", "recursive", "std::fs::DirBuilder"),
+    ("std::fs::DirBuilder", "mode", "std::fs::DirBuilder"),
     (
         "reqwest::blocking::ClientBuilder",
         "build",
         "reqwest::blocking::Client",
     ),
     ("reqwest::blocking::Client", "get", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "post", REQWEST_BLOCKING_REQUEST),
+    (
+        "reqwest::blocking::Client",
+        "post",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     ("reqwest::blocking::Client", "put", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "patch", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "delete", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "head", REQWEST_BLOCKING_REQUEST),
-    ("reqwest::blocking::Client", "request", REQWEST_BLOCKING_REQUEST),
+    (
+        "reqwest::blocking::Client",
+        "patch",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "delete",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "head",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        "reqwest::blocking::Client",
+        "request",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     (REQWEST_BLOCKING_REQUEST, "header", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "headers", REQWEST_BLOCKING_REQUEST),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "headers",
+        REQWEST_BLOCKING_REQUEST,
+    ),
     (REQWEST_BLOCKING_REQUEST, "query", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "json", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "form", REQWEST_BLOCKING_REQUEST),
     (REQWEST_BLOCKING_REQUEST, "body", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "timeout", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "bearer_auth", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "basic_auth", REQWEST_BLOCKING_REQUEST),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "timeout",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "bearer_auth",
+        REQWEST_BLOCKING_REQUEST,
+    ),
+    (
+        REQWEST_BLOCKING_REQUEST,
+        "basic_auth",
+        REQWEST_BLOCKING_REQUEST,
+    ),
 ];
 
 const REQWEST_BLOCKING_REQUEST: &str = "reqwest::blocking::RequestBuilder";
 
-/// Builder methods that return the receiver's own type.
+/// Builder methods that return the receiver's own type (and copies of it).
 const BUILDER_METHODS: &[&str] = &[
+    "clone",
+    "try_clone",
     "arg",
     "args",
     "env",
