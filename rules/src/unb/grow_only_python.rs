@@ -11,6 +11,7 @@ use ruff_python_ast::{self as ast, Expr, ExprContext, Operator, Stmt};
 use crate::api::{Diagnostic, Span};
 use crate::python::{PyContext, PythonRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
+use crate::unb::test_code::TestCode;
 
 /// Methods that add to a list, set or deque.
 const GROWTH_METHODS: &[&str] = &[
@@ -160,10 +161,13 @@ pub(crate) struct GrowOnlyCollection {
     /// Classes with evidence of a long life (a module-level instance, a
     /// singleton attribute, a lock/queue/thread/executor/loop member).
     long_lived_classes: HashMap<String, &'static str>,
+    /// Containers defined or grown in test code are not counted.
+    tests: TestCode,
 }
 
 impl PythonRule for GrowOnlyCollection {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_python_stmt(cx, stmt);
         match stmt {
             Stmt::ClassDef(class) => {
                 self.classes.insert(class.name.to_string());
@@ -379,6 +383,9 @@ impl GrowOnlyCollection {
     }
 
     fn grow(&mut self, cx: &PyContext<'_>, reference: Reference, span: Span, kind: GrowthKind) {
+        if self.tests.contains(span) {
+            return;
+        }
         let function = cx.function();
         self.growth.push(Growth {
             name: reference.name,
@@ -438,6 +445,9 @@ impl GrowOnlyCollection {
         let Some((kind, autovivify)) = container_constructor(cx, value) else {
             return;
         };
+        if self.tests.contains(stmt.into()) {
+            return;
+        }
         let in_class_body = cx
             .class()
             .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));

@@ -11,6 +11,7 @@ use quote::ToTokens;
 use crate::api::{Diagnostic, Span};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
+use crate::unb::test_code::TestCode;
 
 const COLLECTIONS: &[&str] = &[
     "Vec",
@@ -149,10 +150,16 @@ pub(crate) struct GrowOnlyCollection {
     holds_sync: HashMap<String, bool>,
     /// Every identifier in the types of the file's statics.
     static_type_words: HashSet<String>,
+    /// Containers defined or grown in test code are not counted.
+    tests: TestCode,
 }
 
 impl RustRule for GrowOnlyCollection {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_rust_item(item);
+        if self.tests.contains(span_of(item)) {
+            return;
+        }
         match item {
             syn::Item::Static(item) => {
                 self.static_type_words.extend(words(&item.ty));

@@ -3,6 +3,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
+use crate::unb::test_code::TestCode;
 
 declare_rule! {
     /// ## What it does
@@ -56,11 +57,15 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNBOUNDED_CACHE,
-    python: Some(|| Box::new(UnboundedCache)),
+    python: Some(|| Box::new(UnboundedCache::default())),
     rust: None,
 };
 
-struct UnboundedCache;
+/// Caches in test code live for one test run and are not reported.
+#[derive(Default)]
+struct UnboundedCache {
+    tests: TestCode,
+}
 
 /// What a cache decorator says about its bound.
 enum CacheDecorator {
@@ -72,7 +77,11 @@ enum CacheDecorator {
 
 impl PythonRule for UnboundedCache {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        self.tests.note_python_stmt(cx, stmt);
         let Stmt::FunctionDef(def) = stmt else { return };
+        if self.tests.contains(stmt.into()) {
+            return;
+        }
         let is_method = cx
             .class()
             .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));

@@ -1,9 +1,10 @@
-use ruff_python_ast::{self as ast, Expr, UnaryOp};
+use ruff_python_ast::{self as ast, Expr, Stmt, UnaryOp};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::test_code::TestCode;
 
 declare_rule! {
     /// ## What it does
@@ -61,8 +62,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNBOUNDED_QUEUE,
-    python: Some(|| Box::new(UnboundedQueue)),
-    rust: Some(|| Box::new(UnboundedQueue)),
+    python: Some(|| Box::new(UnboundedQueue::default())),
+    rust: Some(|| Box::new(UnboundedQueue::default())),
 };
 
 /// Python queue classes whose first argument (or `maxsize=`) is the bound.
@@ -95,11 +96,22 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
     "futures_channel::mpsc::unbounded",
 ];
 
-struct UnboundedQueue;
+/// Queues in test code live for one test and are not reported.
+#[derive(Default)]
+struct UnboundedQueue {
+    tests: TestCode,
+}
 
 impl PythonRule for UnboundedQueue {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_python_stmt(cx, stmt);
+    }
+
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         let Expr::Call(call) = expr else { return };
+        if self.tests.contains(expr.into()) {
+            return;
+        }
         let Some(name) = queue_class(cx, &call.func) else {
             return;
         };
@@ -169,8 +181,15 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 }
 
 impl RustRule for UnboundedQueue {
+    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_rust_item(item);
+    }
+
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
         let syn::Expr::Call(call) = expr else { return };
+        if self.tests.contains(span_of(expr)) {
+            return;
+        }
         let Some(callee) = cx.callee_path(call) else {
             return;
         };
