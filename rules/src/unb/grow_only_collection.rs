@@ -107,6 +107,7 @@ pub(crate) fn report(
     kind: ContainerKind,
     definition: Span,
     growth: &[Span],
+    evidence: Option<&str>,
     rust: bool,
 ) -> Diagnostic {
     let help = match (kind, rust) {
@@ -123,15 +124,15 @@ pub(crate) fn report(
             "evict old entries (`harden::LruMap`, or `retain`/`remove` past a limit) or remove them when done"
         }
     };
-    let mut diagnostic = Diagnostic::new(
-        &GROW_ONLY_COLLECTION,
-        definition,
-        format!(
-            "`{display}` is a long-lived {} that is grown but never shrunk",
-            kind.noun()
-        ),
-    )
-    .with_help(help);
+    let mut message = format!(
+        "`{display}` is a long-lived {} that is grown but never shrunk",
+        kind.noun()
+    );
+    if let Some(evidence) = evidence {
+        message.push_str(&format!(" (long-lived because {evidence})"));
+    }
+    let mut diagnostic =
+        Diagnostic::new(&GROW_ONLY_COLLECTION, definition, message).with_help(help);
     for span in growth {
         diagnostic = diagnostic.with_related(*span, "grown here");
     }

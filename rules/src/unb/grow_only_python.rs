@@ -115,22 +115,33 @@ struct Reference {
     span: Span,
 }
 
+/// What a container holds, which decides what growth counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// list, deque: every append counts (unless used like a set).
+    Sequence,
+    /// set: bounded by its value domain, so only id-like values count.
+    Set,
+    /// dict: bounded by its key domain, so only id-like keys count.
+    /// `autovivify` for a `defaultdict`, where reading a key inserts it.
+    Map { autovivify: bool },
+}
+
 struct Definition {
     name: Name,
     owner: Option<String>,
     /// `self.x = ...` in `__init__`: long-lived only if its class is.
     instance: bool,
-    kind: ContainerKind,
-    /// A `defaultdict`: reading a missing key inserts it.
-    autovivify: bool,
+    shape: Shape,
     span: Span,
     display: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum GrowthKind {
-    /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques.
-    Collection,
+    /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques;
+    /// `id_like` when the added value is an id.
+    Collection { id_like: bool },
     /// `d[key] = v`, `d.setdefault(key, ..)`: grows maps when id-like.
     MapInsert { id_like: bool },
     /// `d[key]` read: grows a `defaultdict` when id-like.
@@ -154,6 +165,12 @@ pub(crate) struct GrowOnlyCollection {
     growth: Vec<Growth>,
     /// Containers with a removal, a reassignment or an escape somewhere.
     maybe_shrunk: HashSet<Name>,
+    /// Containers whose size the code looks at (`len(x) < n`, `if not x:`):
+    /// growth is likely limited or one-time, so they are not reported.
+    size_checked: HashSet<Name>,
+    /// Lists tested with `in` / `not in`: used as a set, bounded by the
+    /// domain of their values.
+    membership_tested: HashSet<Name>,
     /// Uses already accounted for by their parent node (pre-order).
     classified: HashSet<Span>,
     /// Classes defined in the module, to read `Class.x` as an attribute of it.
@@ -163,6 +180,9 @@ pub(crate) struct GrowOnlyCollection {
     long_lived_classes: HashMap<String, &'static str>,
     /// Containers defined or grown in test code are not counted.
     tests: TestCode,
+    /// `if __name__ == "__main__":` blocks: an instance created there is a
+    /// demo or a script entry, not evidence of a long-lived class.
+    main_blocks: Vec<Span>,
 }
 
 impl PythonRule for GrowOnlyCollection {
@@ -192,20 +212,24 @@ impl PythonRule for GrowOnlyCollection {
                 if let Some(reference) = self.reference(cx, &aug.target) {
                     self.classified.insert(reference.span);
                     if matches!(aug.op, Operator::Add | Operator::BitOr) {
-                        self.grow(cx, reference, stmt.into(), GrowthKind::Collection);
+                        let kind = GrowthKind::Collection { id_like: false };
+                        self.grow(cx, reference, stmt.into(), kind);
                     } else {
                         self.maybe_shrunk.insert(reference.name);
                     }
                 }
             }
             Stmt::For(for_stmt) => self.read(cx, &for_stmt.iter),
-            Stmt::While(while_stmt) => self.read(cx, &while_stmt.test),
+            Stmt::While(while_stmt) => self.size_check(cx, &while_stmt.test),
             Stmt::Assert(assert) => self.read(cx, &assert.test),
             Stmt::If(if_stmt) => {
-                self.read(cx, &if_stmt.test);
+                if cx.function().is_none() && is_main_guard(cx, &if_stmt.test) {
+                    self.main_blocks.push(stmt.into());
+                }
+                self.size_check(cx, &if_stmt.test);
                 for clause in &if_stmt.elif_else_clauses {
                     if let Some(test) = &clause.test {
-                        self.read(cx, test);
+                        self.size_check(cx, test);
                     }
                 }
             }
@@ -228,19 +252,17 @@ impl PythonRule for GrowOnlyCollection {
                 self.on_use(cx, expr, attribute.ctx);
             }
             Expr::Name(name) => self.on_use(cx, expr, name.ctx),
-            Expr::Compare(compare) => {
-                self.read(cx, &compare.left);
-                for comparator in &compare.comparators {
-                    self.read(cx, comparator);
-                }
-            }
+            Expr::Compare(compare) => self.on_compare(cx, compare),
             Expr::BoolOp(bool_op) => {
                 for value in &bool_op.values {
-                    self.read(cx, value);
+                    self.size_check(cx, value);
                 }
             }
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                self.size_check(cx, &unary.operand);
+            }
             Expr::UnaryOp(unary) => self.read(cx, &unary.operand),
-            Expr::If(if_expr) => self.read(cx, &if_expr.test),
+            Expr::If(if_expr) => self.size_check(cx, &if_expr.test),
             Expr::Starred(starred) => self.read(cx, &starred.value),
             Expr::ListComp(ast::ExprListComp { generators, .. })
             | Expr::SetComp(ast::ExprSetComp { generators, .. })
@@ -256,45 +278,55 @@ impl PythonRule for GrowOnlyCollection {
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
         for definition in &self.definitions {
-            if self.maybe_shrunk.contains(&definition.name) {
+            if self.maybe_shrunk.contains(&definition.name)
+                || self.size_checked.contains(&definition.name)
+            {
                 continue;
             }
-            let long_lived = !definition.instance
-                || definition
-                    .owner
-                    .as_ref()
-                    .is_some_and(|class| self.long_lived_classes.contains_key(class));
-            if !long_lived {
-                continue;
-            }
+            let evidence = match (&definition.owner, definition.instance) {
+                (Some(class), true) => match self.long_lived_classes.get(class) {
+                    Some(evidence) => Some(*evidence),
+                    None => continue,
+                },
+                _ => None,
+            };
+            let used_as_set = self.membership_tested.contains(&definition.name);
             let sites: Vec<Span> = self
                 .growth
                 .iter()
                 .filter(|growth| growth.name == definition.name && growth.owner == definition.owner)
                 .filter(|growth| growth.runtime && !(definition.instance && growth.in_constructor))
-                .filter(|growth| grows(definition, growth.kind))
+                .filter(|growth| grows(definition.shape, used_as_set, growth.kind))
                 .map(|growth| growth.span)
                 .collect();
-            if !sites.is_empty() {
-                out.push(report(
-                    &definition.display,
-                    definition.kind,
-                    definition.span,
-                    &sites,
-                    false,
-                ));
+            if sites.is_empty() {
+                continue;
             }
+            let kind = match definition.shape {
+                Shape::Sequence | Shape::Set => ContainerKind::Collection,
+                Shape::Map { .. } => ContainerKind::Map,
+            };
+            out.push(report(
+                &definition.display,
+                kind,
+                definition.span,
+                &sites,
+                evidence,
+                false,
+            ));
         }
     }
 }
 
-/// True when growth of `kind` makes `definition`'s container bigger in a
-/// way this rule counts.
-fn grows(definition: &Definition, kind: GrowthKind) -> bool {
-    match (definition.kind, kind) {
-        (ContainerKind::Collection, GrowthKind::Collection) => true,
-        (ContainerKind::Map, GrowthKind::MapInsert { id_like }) => id_like,
-        (ContainerKind::Map, GrowthKind::MapRead { id_like }) => id_like && definition.autovivify,
+/// True when growth of `kind` makes a container of `shape` bigger in a way
+/// this rule counts: sets, maps and lists used as sets are bounded by the
+/// domain of their values, so only id-like values count for them.
+fn grows(shape: Shape, used_as_set: bool, kind: GrowthKind) -> bool {
+    match (shape, kind) {
+        (Shape::Sequence, GrowthKind::Collection { id_like }) => !used_as_set || id_like,
+        (Shape::Set, GrowthKind::Collection { id_like }) => id_like,
+        (Shape::Map { .. }, GrowthKind::MapInsert { id_like }) => id_like,
+        (Shape::Map { autovivify }, GrowthKind::MapRead { id_like }) => autovivify && id_like,
         _ => false,
     }
 }
@@ -330,7 +362,18 @@ impl GrowOnlyCollection {
                     let kind = GrowthKind::MapInsert { id_like };
                     self.grow(cx, reference, call.into(), kind);
                 } else if GROWTH_METHODS.contains(&method) && !is_registration(cx, key) {
-                    self.grow(cx, reference, call.into(), GrowthKind::Collection);
+                    // `insert(index, value)`: the value is the second argument.
+                    let value = match method {
+                        "insert" if call.arguments.args.len() == 2 => call.arguments.args.get(1),
+                        _ => key,
+                    };
+                    let id_like = value.is_some_and(|value| is_id_like(cx, value));
+                    self.grow(
+                        cx,
+                        reference,
+                        call.into(),
+                        GrowthKind::Collection { id_like },
+                    );
                 }
             }
             if attribute.attr.as_str() == "join" {
@@ -363,6 +406,40 @@ impl GrowOnlyCollection {
             _ => {
                 self.maybe_shrunk.insert(reference.name);
             }
+        }
+    }
+
+    /// `a in x`, `len(x) < n`: a membership test or a size check.
+    fn on_compare(&mut self, cx: &PyContext<'_>, compare: &ast::ExprCompare) {
+        self.size_check(cx, &compare.left);
+        let pairs = compare.ops.iter().zip(compare.comparators.iter());
+        for (op, comparator) in pairs {
+            self.size_check(cx, comparator);
+            if matches!(op, ast::CmpOp::In | ast::CmpOp::NotIn) {
+                if let Some(reference) = self.reference(cx, comparator) {
+                    self.membership_tested.insert(reference.name);
+                }
+            }
+        }
+    }
+
+    /// A read that looks at the container's size: `x` as a truth value,
+    /// `len(x)` in a comparison.
+    fn size_check(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        let target = match expr {
+            Expr::Call(call)
+                if cx.resolve(&call.func).as_deref() == Some("builtins.len")
+                    && call.arguments.args.len() == 1 =>
+            {
+                &call.arguments.args[0]
+            }
+            other => other,
+        };
+        if let Some(reference) = self.reference(cx, target) {
+            if std::ptr::eq(target, expr) {
+                self.classified.insert(reference.span);
+            }
+            self.size_checked.insert(reference.name);
         }
     }
 
@@ -442,7 +519,7 @@ impl GrowOnlyCollection {
     /// Records a container definition: a module global, a class attribute,
     /// or `self.x = ...` in `__init__`.
     fn define(&mut self, cx: &PyContext<'_>, stmt: &Stmt, target: &Expr, value: &Expr) {
-        let Some((kind, autovivify)) = container_constructor(cx, value) else {
+        let Some(shape) = container_constructor(cx, value) else {
             return;
         };
         if self.tests.contains(stmt.into()) {
@@ -484,8 +561,7 @@ impl GrowOnlyCollection {
             name,
             owner,
             instance,
-            kind,
-            autovivify,
+            shape,
             span: target.into(),
             display,
         });
@@ -504,9 +580,16 @@ impl GrowOnlyCollection {
             _ => None,
         };
         if cx.function().is_none() && cx.class().is_none() {
-            if let Some(Expr::Name(class)) = created {
-                self.long_lived_classes
-                    .insert(class.id.to_string(), "a module-level instance exists");
+            let span = Span::from(stmt);
+            let in_main = self
+                .main_blocks
+                .iter()
+                .any(|block| block.start <= span.start && span.end <= block.end);
+            if let (Some(Expr::Name(class)), false) = (created, in_main) {
+                self.long_lived_classes.insert(
+                    class.id.to_string(),
+                    "a module-level instance of its class exists",
+                );
             }
             return;
         }
@@ -519,7 +602,8 @@ impl GrowOnlyCollection {
                 if in_body && name.id.to_ascii_lowercase().contains("instance") {
                     let class = cx.class().map(|class| class.name.to_string());
                     if let Some(class) = class {
-                        self.long_lived_classes.insert(class, "it is a singleton");
+                        self.long_lived_classes
+                            .insert(class, "its class is a singleton");
                     }
                     return;
                 }
@@ -535,10 +619,16 @@ impl GrowOnlyCollection {
         if let (Some(class), true) = (class, holds) {
             self.long_lived_classes.insert(
                 class,
-                "it holds a lock, queue, thread, executor or event loop",
+                "its class holds a lock, queue, thread, executor or event loop",
             );
         }
     }
+}
+
+/// `__name__ == "__main__"`.
+fn is_main_guard(cx: &PyContext<'_>, test: &Expr) -> bool {
+    let text = cx.text(test).replace('\'', "\"");
+    text.replace(' ', "") == "__name__==\"__main__\""
 }
 
 fn is_self(expr: &Expr) -> bool {
@@ -554,23 +644,24 @@ fn method_class(cx: &PyContext<'_>) -> Option<String> {
         .map(|class| class.name.to_string())
 }
 
-/// `(kind, is defaultdict)` when `value` creates an empty-or-literal
-/// unbounded container.
-fn container_constructor(cx: &PyContext<'_>, value: &Expr) -> Option<(ContainerKind, bool)> {
+/// The shape of the unbounded container `value` creates, if it creates one.
+fn container_constructor(cx: &PyContext<'_>, value: &Expr) -> Option<Shape> {
     match value {
-        Expr::List(_) | Expr::Set(_) => Some((ContainerKind::Collection, false)),
-        Expr::Dict(_) => Some((ContainerKind::Map, false)),
+        Expr::List(_) => Some(Shape::Sequence),
+        Expr::Set(_) => Some(Shape::Set),
+        Expr::Dict(_) => Some(Shape::Map { autovivify: false }),
         Expr::Call(call) => match cx.resolve(&call.func)?.as_str() {
-            "builtins.list" | "builtins.set" => Some((ContainerKind::Collection, false)),
+            "builtins.list" => Some(Shape::Sequence),
+            "builtins.set" => Some(Shape::Set),
             "collections.deque" => {
                 let maxlen = call.arguments.find_argument_value("maxlen", 1);
                 let bounded = maxlen.is_some_and(|maxlen| !maxlen.is_none_literal_expr());
-                (!bounded).then_some((ContainerKind::Collection, false))
+                (!bounded).then_some(Shape::Sequence)
             }
             "builtins.dict" | "collections.OrderedDict" | "collections.Counter" => {
-                Some((ContainerKind::Map, false))
+                Some(Shape::Map { autovivify: false })
             }
-            "collections.defaultdict" => Some((ContainerKind::Map, true)),
+            "collections.defaultdict" => Some(Shape::Map { autovivify: true }),
             _ => None,
         },
         _ => None,
@@ -583,8 +674,11 @@ fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
     match key {
         Expr::Name(name) => is_id_like_name(cx, name.id.as_str()),
         Expr::Attribute(attribute) => {
-            is_id_like_name(cx, attribute.attr.as_str())
-                || (attribute.attr.as_str() == "hex" && is_id_like(cx, &attribute.value))
+            let attr = attribute.attr.as_str();
+            is_id_like_name(cx, attr)
+                || (attr == "hex" && is_id_like(cx, &attribute.value))
+                // `request.id`, `user.id`: the id of a thing.
+                || (attr == "id" && matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_)))
         }
         Expr::Call(call) => {
             let callee = cx.resolve(&call.func).unwrap_or_default();

@@ -261,6 +261,7 @@ impl RustRule for GrowOnlyCollection {
                     definition.kind,
                     definition.span,
                     &sites,
+                    None,
                     true,
                 ));
             }
