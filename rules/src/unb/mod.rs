@@ -5,6 +5,7 @@
 pub mod grow_only_collection;
 mod grow_only_python;
 mod grow_only_rust;
+mod single_use;
 mod test_code;
 pub mod unbounded_cache;
 pub mod unbounded_queue;

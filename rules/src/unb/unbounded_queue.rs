@@ -4,6 +4,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::single_use::SingleUse;
 use crate::unb::test_code::TestCode;
 
 declare_rule! {
@@ -96,18 +97,30 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
     "futures_channel::mpsc::unbounded",
 ];
 
-/// Queues in test code live for one test and are not reported.
 #[derive(Default)]
 struct UnboundedQueue {
+    /// Queues in test code live for one test and are not reported.
     tests: TestCode,
+    /// Local queues used as a one-shot reply slot are not reported.
+    single_use: SingleUse,
 }
 
 impl PythonRule for UnboundedQueue {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
+        self.single_use.note_python_stmt(cx, stmt);
+    }
+
+    fn on_function_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_python_function(cx, out);
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_file(out);
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.single_use.note_python_expr(expr);
         let Expr::Call(call) = expr else { return };
         if self.tests.contains(expr.into()) {
             return;
@@ -126,14 +139,13 @@ impl PythonRule for UnboundedQueue {
             } else {
                 "bound the queue with `maxsize=N` so producers wait instead of growing memory"
             };
-            out.push(
-                Diagnostic::new(
-                    &UNBOUNDED_QUEUE,
-                    expr,
-                    format!("`{name}` has no capacity bound"),
-                )
-                .with_help(help),
-            );
+            let diagnostic = Diagnostic::new(
+                &UNBOUNDED_QUEUE,
+                expr,
+                format!("`{name}` has no capacity bound"),
+            )
+            .with_help(help);
+            out.extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
         }
     }
 }
@@ -185,7 +197,20 @@ impl RustRule for UnboundedQueue {
         self.tests.note_rust_item(item);
     }
 
-    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+    fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
+        self.single_use.note_rust_local(cx, local);
+    }
+
+    fn on_frame_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_rust_frame(cx, out);
+    }
+
+    fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_file(out);
+    }
+
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
+        self.single_use.note_rust_expr(expr);
         let syn::Expr::Call(call) = expr else { return };
         if self.tests.contains(span_of(expr)) {
             return;
@@ -204,13 +229,12 @@ impl RustRule for UnboundedQueue {
             }
             _ => "use the `bounded(n)` constructor",
         };
-        out.push(
-            Diagnostic::new(
-                &UNBOUNDED_QUEUE,
-                span_of(expr),
-                format!("`{callee}` creates a channel with no capacity bound"),
-            )
-            .with_help(format!("{help} so senders wait instead of growing memory")),
-        );
+        let diagnostic = Diagnostic::new(
+            &UNBOUNDED_QUEUE,
+            span_of(expr),
+            format!("`{callee}` creates a channel with no capacity bound"),
+        )
+        .with_help(format!("{help} so senders wait instead of growing memory"));
+        self.single_use.hold_rust(cx, diagnostic);
     }
 }
