@@ -121,7 +121,15 @@ impl PythonRule for UnboundedCache {
 fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> Option<&'d str> {
     def.parameters
         .iter_non_variadic_params()
-        .map(|parameter| parameter.parameter.name.as_str())
+        .map(|parameter| &parameter.parameter)
+        // `user: bool` is a flag, whatever its name.
+        .filter(|parameter| {
+            !parameter
+                .annotation
+                .as_deref()
+                .is_some_and(|annotation| cx.text(annotation) == "bool")
+        })
+        .map(|parameter| parameter.name.as_str())
         .find(|name| {
             !matches!(*name, "self" | "cls")
                 && (cx.settings().labels.is_forbidden(name)

@@ -46,7 +46,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Known limitations
-    /// A `maxsize` given by a variable or expression is trusted. A queue
+    /// A `maxsize` given by a variable or expression is trusted. A
+    /// `queue.*` queue in a module that imports no thread, process or task
+    /// API is taken for a plain data structure and not reported; neither is
+    /// a local queue or channel used as a one-shot reply slot (received
+    /// from at most once, outside loops, never handed on), nor one in test
+    /// code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase` classes). A queue
     /// whose producers are bounded by other means (a fixed number of
     /// items, a semaphore) is still reported: suppress it with a comment
     /// saying why. Queue classes subclassed or re-exported under other
@@ -103,12 +108,45 @@ struct UnboundedQueue {
     tests: TestCode,
     /// Local queues used as a one-shot reply slot are not reported.
     single_use: SingleUse,
+    /// The module imports a thread, process or task API: without one, a
+    /// `queue.Queue` is a plain data structure (a heap, a FIFO) that no
+    /// other thread fills.
+    concurrent_module: bool,
 }
+
+/// Modules whose import says the file runs code concurrently.
+const CONCURRENCY_MODULES: &[&str] = &[
+    "threading",
+    "_thread",
+    "concurrent",
+    "multiprocessing",
+    "asyncio",
+    "socketserver",
+    "trio",
+    "anyio",
+    "gevent",
+    "eventlet",
+];
 
 impl PythonRule for UnboundedQueue {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
         self.single_use.note_python_stmt(cx, stmt);
+        let modules: Vec<&str> = match stmt {
+            Stmt::Import(import) => import
+                .names
+                .iter()
+                .map(|alias| alias.name.as_str())
+                .collect(),
+            Stmt::ImportFrom(import) => {
+                import.module.iter().map(|module| module.as_str()).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.concurrent_module |= modules.iter().any(|module| {
+            let root = module.split('.').next().unwrap_or(module);
+            CONCURRENCY_MODULES.contains(&root)
+        });
     }
 
     fn on_function_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -128,6 +166,9 @@ impl PythonRule for UnboundedQueue {
         let Some(name) = queue_class(cx, &call.func) else {
             return;
         };
+        if name.starts_with("queue.") && !self.concurrent_module {
+            return;
+        }
         let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())
             || call
                 .arguments
