@@ -6,23 +6,28 @@ declare_rule! {
     /// ## What it does
     /// Flags a long-lived collection that is grown and never shrunk: a
     /// list, set or deque without `maxlen` (Rust: `Vec`, `VecDeque`,
-    /// `HashSet`, `BTreeSet`, `BinaryHeap`) that code running after start-up
-    /// appends, adds, inserts or extends, with no removal anywhere in its
-    /// scope (`pop*`, `remove`, `discard`, `clear`, `del x[..]`, slice
-    /// assignment, reassignment; Rust `truncate`, `drain`, `retain`,
-    /// `split_off`, `mem::take`, ...).
+    /// `HashSet`, `BTreeSet`, `BinaryHeap`, ...) that code running after
+    /// start-up adds to, with no removal anywhere in its scope (`pop*`,
+    /// `remove`, `discard`, `clear`, `del x[..]`, slice assignment,
+    /// reassignment; Rust `truncate`, `drain`, `retain`, `split_off`,
+    /// `mem::take`, ...).
     ///
     /// Long-lived means a module global or class attribute; an instance
     /// attribute of a class that is evidently long-lived (a module-level
     /// instance of it exists, it is a singleton, or it holds a lock, queue,
-    /// thread, executor or event loop); in Rust a `static`, or a private
-    /// field of a type that is stored in a static (`OnceLock`, `LazyLock`)
-    /// or holds a `Mutex`, `RwLock` or channel.
+    /// thread, executor or event loop); in Rust a private `static`, or a
+    /// private field of a type that is stored in a static (`OnceLock`,
+    /// `LazyLock`) or holds a `Mutex`, `RwLock` or channel.
     ///
-    /// Dicts and maps are bounded by their key domain, which a static tool
-    /// cannot see: they are reported only when grown under an id-like key
-    /// (a name the metric-label policy forbids, such as `user_id` or
-    /// `request_id`, `id(..)`, a `uuid`).
+    /// Only growth with per-event data counts, because that is what grows
+    /// with traffic:
+    /// - lists and deques: an id-like value (a name the metric-label
+    ///   policy forbids, such as `user_id`, `request.id`, `client_ip`;
+    ///   `id(..)`; a uuid) or a record built on the spot (a tuple, dict,
+    ///   f-string; Rust a tuple, struct literal, `format!`);
+    /// - sets, and lists used as sets (`if x not in items`): an id-like
+    ///   value, since they are otherwise bounded by their value domain;
+    /// - dicts and maps: an id-like key, for the same reason.
     ///
     /// The diagnostic points at the definition; the growth sites are
     /// listed as related locations.
@@ -58,14 +63,20 @@ declare_rule! {
     /// replacements.
     ///
     /// ## Known limitations
-    /// A removal anywhere in the file (through any object, for attributes)
-    /// counts, and so does a container handed to other code (returned,
-    /// passed as an argument, aliased), since that code may shrink it:
-    /// the rule errs on the side of silence. Growth at import time or in
-    /// `__init__` is bounded and not counted. Removals in other files are
-    /// not seen. Registries filled by decorators or `register()` calls are
-    /// bounded by the code that calls them and are not reported when the
-    /// added value is the function's parameter that it returns.
+    /// The rule errs on the side of silence. A removal anywhere in the file
+    /// (through any object, for attributes) counts, and so does a container
+    /// handed to other code (returned, passed as an argument, aliased, a
+    /// `&mut` borrow or a guard passed on), since that code may shrink it;
+    /// removals in other files are not seen. Code that looks at the size
+    /// (`len(x) < n`, `if not x:`) is taken to bound it. Growth at import
+    /// time (module level, or in a function called there), in `__init__`,
+    /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and in
+    /// test code is not counted. Registries (existing objects such as
+    /// functions or plugins appended by `register()`-style code) are bounded
+    /// by the code that calls them and are not reported; neither is growth
+    /// with values the rule cannot classify (`items.append(event)` where
+    /// `event` is a plain parameter). Public Rust statics and fields, and
+    /// `lazy_static!` / `thread_local!` statics, are not checked.
     pub static GROW_ONLY_COLLECTION = {
         code: "UNB002",
         name: "grow-only-collection",

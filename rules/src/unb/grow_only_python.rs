@@ -139,9 +139,11 @@ struct Definition {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum GrowthKind {
-    /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques;
-    /// `id_like` when the added value is an id.
-    Collection { id_like: bool },
+    /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques.
+    /// `id_like` when the added value is an id; `record` when it is a
+    /// record built on the spot (a tuple, dict, f-string): per-call data,
+    /// unlike the existing objects a registry collects.
+    Collection { id_like: bool, record: bool },
     /// `d[key] = v`, `d.setdefault(key, ..)`: grows maps when id-like.
     MapInsert { id_like: bool },
     /// `d[key]` read: grows a `defaultdict` when id-like.
@@ -157,6 +159,8 @@ struct Growth {
     runtime: bool,
     /// Inside `__init__`: once per instance.
     in_constructor: bool,
+    /// The innermost function, to discount functions run at import time.
+    function: Option<String>,
 }
 
 #[derive(Default)]
@@ -183,6 +187,8 @@ pub(crate) struct GrowOnlyCollection {
     /// `if __name__ == "__main__":` blocks: an instance created there is a
     /// demo or a script entry, not evidence of a long-lived class.
     main_blocks: Vec<Span>,
+    /// Functions called at module level: their growth happens at import.
+    called_at_import: HashSet<String>,
 }
 
 impl PythonRule for GrowOnlyCollection {
@@ -212,7 +218,10 @@ impl PythonRule for GrowOnlyCollection {
                 if let Some(reference) = self.reference(cx, &aug.target) {
                     self.classified.insert(reference.span);
                     if matches!(aug.op, Operator::Add | Operator::BitOr) {
-                        let kind = GrowthKind::Collection { id_like: false };
+                        let kind = GrowthKind::Collection {
+                            id_like: false,
+                            record: false,
+                        };
                         self.grow(cx, reference, stmt.into(), kind);
                     } else {
                         self.maybe_shrunk.insert(reference.name);
@@ -296,6 +305,12 @@ impl PythonRule for GrowOnlyCollection {
                 .iter()
                 .filter(|growth| growth.name == definition.name && growth.owner == definition.owner)
                 .filter(|growth| growth.runtime && !(definition.instance && growth.in_constructor))
+                .filter(|growth| {
+                    !growth
+                        .function
+                        .as_ref()
+                        .is_some_and(|function| self.called_at_import.contains(function))
+                })
                 .filter(|growth| grows(definition.shape, used_as_set, growth.kind))
                 .map(|growth| growth.span)
                 .collect();
@@ -323,8 +338,10 @@ impl PythonRule for GrowOnlyCollection {
 /// domain of their values, so only id-like values count for them.
 fn grows(shape: Shape, used_as_set: bool, kind: GrowthKind) -> bool {
     match (shape, kind) {
-        (Shape::Sequence, GrowthKind::Collection { id_like }) => !used_as_set || id_like,
-        (Shape::Set, GrowthKind::Collection { id_like }) => id_like,
+        (Shape::Sequence, GrowthKind::Collection { id_like, record }) => {
+            id_like || (record && !used_as_set)
+        }
+        (Shape::Set, GrowthKind::Collection { id_like, .. }) => id_like,
         (Shape::Map { .. }, GrowthKind::MapInsert { id_like }) => id_like,
         (Shape::Map { autovivify }, GrowthKind::MapRead { id_like }) => autovivify && id_like,
         _ => false,
@@ -350,6 +367,10 @@ impl GrowOnlyCollection {
     }
 
     fn on_call(&mut self, cx: &PyContext<'_>, call: &ast::ExprCall) {
+        if let (None, None, Expr::Name(function)) = (cx.function(), cx.class(), call.func.as_ref())
+        {
+            self.called_at_import.insert(function.id.to_string());
+        }
         if let Expr::Attribute(attribute) = call.func.as_ref() {
             if let Some(reference) = self.reference(cx, &attribute.value) {
                 self.classified.insert(reference.span);
@@ -368,12 +389,10 @@ impl GrowOnlyCollection {
                         _ => key,
                     };
                     let id_like = value.is_some_and(|value| is_id_like(cx, value));
-                    self.grow(
-                        cx,
-                        reference,
-                        call.into(),
-                        GrowthKind::Collection { id_like },
-                    );
+                    let single = matches!(method, "append" | "appendleft" | "add" | "insert");
+                    let record = single && value.is_some_and(is_record);
+                    let kind = GrowthKind::Collection { id_like, record };
+                    self.grow(cx, reference, call.into(), kind);
                 }
             }
             if attribute.attr.as_str() == "join" {
@@ -471,6 +490,7 @@ impl GrowOnlyCollection {
             kind,
             runtime: function.is_some(),
             in_constructor: function.is_some_and(|frame| frame.name == "__init__"),
+            function: function.map(|frame| frame.name.to_string()),
         });
     }
 
@@ -531,11 +551,12 @@ impl GrowOnlyCollection {
         let (name, owner, instance, display) = match target {
             Expr::Name(name) if cx.function().is_none() && cx.class().is_none() => {
                 let id = name.id.as_str();
-                // Only the first module-level binding defines; later ones reassign.
-                if !cx
+                // Only the first module-level binding defines; later ones
+                // reassign. Script code under `__main__` is not long-lived.
+                let first = cx
                     .module_value(id)
-                    .is_some_and(|first| std::ptr::eq(first, value))
-                {
+                    .is_some_and(|first| std::ptr::eq(first, value));
+                if !first || self.in_main_block(stmt.into()) {
                     return;
                 }
                 (Name::Global(id.to_string()), None, false, id.to_string())
@@ -567,6 +588,12 @@ impl GrowOnlyCollection {
         });
     }
 
+    fn in_main_block(&self, span: Span) -> bool {
+        self.main_blocks
+            .iter()
+            .any(|block| block.start <= span.start && span.end <= block.end)
+    }
+
     /// Notes what an assignment says about its class's lifetime.
     fn note_class_evidence(
         &mut self,
@@ -580,11 +607,7 @@ impl GrowOnlyCollection {
             _ => None,
         };
         if cx.function().is_none() && cx.class().is_none() {
-            let span = Span::from(stmt);
-            let in_main = self
-                .main_blocks
-                .iter()
-                .any(|block| block.start <= span.start && span.end <= block.end);
+            let in_main = self.in_main_block(stmt.into());
             if let (Some(Expr::Name(class)), false) = (created, in_main) {
                 self.long_lived_classes.insert(
                     class.id.to_string(),
@@ -623,6 +646,15 @@ impl GrowOnlyCollection {
             );
         }
     }
+}
+
+/// A value built on the spot, per call: `(ts, event)`, `{"user": u}`,
+/// `f"{a}"`, `"%s" % a`.
+fn is_record(value: &Expr) -> bool {
+    matches!(
+        value,
+        Expr::Tuple(_) | Expr::Dict(_) | Expr::List(_) | Expr::FString(_) | Expr::BinOp(_)
+    )
 }
 
 /// `__name__ == "__main__"`.

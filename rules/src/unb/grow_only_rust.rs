@@ -137,8 +137,11 @@ struct Growth {
     /// The `impl` type the growth happens in.
     owner: Option<String>,
     span: Span,
-    /// `None` for a collection growth; `Some(key is id-like)` for a keyed insert.
-    map_key_id_like: Option<bool>,
+    /// Counts for a `Vec`-like collection: the pushed value is an id or a
+    /// record built on the spot (a registry pushes existing objects).
+    grows_collection: bool,
+    /// Counts for a map: the key is id-like.
+    grows_map: bool,
 }
 
 #[derive(Default)]
@@ -205,14 +208,29 @@ impl RustRule for GrowOnlyCollection {
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         match expr {
             syn::Expr::MethodCall(call) => {
+                for argument in &call.args {
+                    if let Some(name) = designate(cx, argument) {
+                        self.maybe_shrunk.insert(name);
+                    }
+                }
                 let Some(name) = designate(cx, &call.receiver) else {
                     return;
                 };
                 let method = call.method.to_string();
                 if GROWTH_METHODS.contains(&method.as_str()) {
-                    self.grow(cx, name, expr, &method, call.args.first());
+                    let args: Vec<&syn::Expr> = call.args.iter().collect();
+                    self.grow(cx, name, expr, &method, &args);
                 } else if !SIZE_KEEPING_METHODS.contains(&method.as_str()) {
                     self.maybe_shrunk.insert(name);
+                }
+            }
+            syn::Expr::Call(call) => {
+                // A container (or its guard) handed to a function may be
+                // drained there.
+                for argument in &call.args {
+                    if let Some(name) = designate(cx, argument) {
+                        self.maybe_shrunk.insert(name);
+                    }
                 }
             }
             syn::Expr::Assign(assign) => {
@@ -249,9 +267,9 @@ impl RustRule for GrowOnlyCollection {
                 .iter()
                 .filter(|growth| growth.name == definition.name)
                 .filter(|growth| definition.owner.is_none() || growth.owner == definition.owner)
-                .filter(|growth| match (definition.kind, growth.map_key_id_like) {
-                    (ContainerKind::Collection, _) => true,
-                    (ContainerKind::Map, id_like) => id_like == Some(true),
+                .filter(|growth| match definition.kind {
+                    ContainerKind::Collection => growth.grows_collection,
+                    ContainerKind::Map => growth.grows_map,
                 })
                 .map(|growth| growth.span)
                 .collect();
@@ -276,7 +294,7 @@ impl GrowOnlyCollection {
         name: Name,
         expr: &syn::Expr,
         method: &str,
-        first: Option<&syn::Expr>,
+        args: &[&syn::Expr],
     ) {
         // Filling a container while constructing its owner is bounded.
         let Some(function) = cx.function() else {
@@ -288,13 +306,23 @@ impl GrowOnlyCollection {
         if constructor {
             return;
         }
-        let map_key_id_like = matches!(method, "insert" | "entry")
-            .then(|| first.is_some_and(|key| is_id_like(cx, key)));
+        let id_like = |index: usize| args.get(index).is_some_and(|arg| is_id_like(cx, arg));
+        let record = |index: usize| args.get(index).is_some_and(|arg| is_record(arg));
+        let (grows_collection, grows_map) = match (method, args.len()) {
+            ("push" | "push_back" | "push_front", _) => (id_like(0) || record(0), false),
+            // `Vec::insert(index, value)` or `HashMap::insert(key, value)`.
+            ("insert", 2) => (id_like(1) || record(1), id_like(0)),
+            // `HashSet::insert(value)`: bounded by its value domain.
+            ("insert", _) => (id_like(0), false),
+            ("entry", _) => (false, id_like(0)),
+            _ => (false, false),
+        };
         self.growth.push(Growth {
             name,
             owner: cx.impl_type().map(type_name),
             span: span_of(expr),
-            map_key_id_like,
+            grows_collection,
+            grows_map,
         });
     }
 }
@@ -396,6 +424,16 @@ fn words(ty: &syn::Type) -> Vec<String> {
 fn type_name(written: &str) -> String {
     let base = written.split('<').next().unwrap_or(written);
     base.rsplit("::").next().unwrap_or(base).trim().to_string()
+}
+
+/// A value built on the spot, per call: a tuple, a struct literal,
+/// `format!(..)`.
+fn is_record(value: &syn::Expr) -> bool {
+    match value {
+        syn::Expr::Tuple(_) | syn::Expr::Struct(_) => true,
+        syn::Expr::Macro(mac) => mac.mac.path.is_ident("format"),
+        _ => false,
+    }
 }
 
 /// A key that names a per-request or per-user value.
