@@ -155,6 +155,9 @@ pub(crate) struct GrowOnlyCollection {
     static_type_words: HashSet<String>,
     /// Containers defined or grown in test code are not counted.
     tests: TestCode,
+    /// `(impl type, method)` for methods taking `self` by value: builder
+    /// steps, run while one owner configures the value, not per request.
+    by_value_methods: HashSet<(String, String)>,
 }
 
 impl RustRule for GrowOnlyCollection {
@@ -175,6 +178,20 @@ impl RustRule for GrowOnlyCollection {
                         span: item.ident.span().into(),
                         display: item.ident.to_string(),
                     });
+                }
+            }
+            syn::Item::Impl(item) => {
+                let ty = type_name(&item.self_ty.to_token_stream().to_string().replace(' ', ""));
+                for member in &item.items {
+                    let syn::ImplItem::Fn(method) = member else {
+                        continue;
+                    };
+                    if let Some(syn::FnArg::Receiver(receiver)) = method.sig.inputs.first() {
+                        if receiver.reference.is_none() {
+                            self.by_value_methods
+                                .insert((ty.clone(), method.sig.ident.to_string()));
+                        }
+                    }
                 }
             }
             syn::Item::Struct(item) => {
@@ -303,7 +320,12 @@ impl GrowOnlyCollection {
         let constructor = matches!(function.name.as_str(), "new" | "default")
             || function.name.starts_with("with_")
             || function.name.starts_with("from_");
-        if constructor {
+        let owner = cx.impl_type().map(type_name);
+        let builder_step = owner.as_ref().is_some_and(|ty| {
+            self.by_value_methods
+                .contains(&(ty.clone(), function.name.clone()))
+        });
+        if constructor || builder_step {
             return;
         }
         let id_like = |index: usize| args.get(index).is_some_and(|arg| is_id_like(cx, arg));
@@ -319,7 +341,7 @@ impl GrowOnlyCollection {
         };
         self.growth.push(Growth {
             name,
-            owner: cx.impl_type().map(type_name),
+            owner,
             span: span_of(expr),
             grows_collection,
             grows_map,
