@@ -1,4 +1,4 @@
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
@@ -53,7 +53,11 @@ declare_rule! {
     /// ## Known limitations
     /// Only label names written as string literals (or keyword names) are
     /// checked; names built at run time or passed through variables are
-    /// not. `.labels(..)` is checked only in files that import
+    /// not. A label whose value is a literal at the site
+    /// (`.labels(user="system")`, `"env:prod"` tags, `"k" => "v"`,
+    /// `.const_label("k", "v")`) has one value there and is not reported;
+    /// label names declared without a value (`labelnames`, `&[..]`) always
+    /// are. `.labels(..)` is checked only in files that import
     /// `prometheus_client`, OpenTelemetry attributes only in files that
     /// import `opentelemetry`, tags only in files that import `datadog` or
     /// `statsd`. Span attributes are not metric labels and are not checked.
@@ -158,9 +162,13 @@ impl PythonRule for PythonMetricLabels {
         }
         if let Expr::Attribute(attribute) = call.func.as_ref() {
             let method = attribute.attr.as_str();
-            if self.prometheus && method == "labels" {
+            // `METRIC.labels(..)` also in modules that get their metrics
+            // from elsewhere: the shape is prometheus_client's.
+            let metric_receiver =
+                matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
+            if method == "labels" && (self.prometheus || metric_receiver) {
                 for keyword in &arguments.keywords {
-                    if let Some(name) = &keyword.arg {
+                    if let (Some(name), false) = (&keyword.arg, is_literal(&keyword.value)) {
                         check_label(cx.settings(), name.as_str(), name.range.into(), out);
                     }
                 }
@@ -207,10 +215,23 @@ fn check_attribute_dict(cx: &PyContext<'_>, attributes: Option<&Expr>, out: &mut
         return;
     };
     for item in &dict.items {
-        if let Some(Expr::StringLiteral(key)) = &item.key {
+        if let (Some(Expr::StringLiteral(key)), false) = (&item.key, is_literal(&item.value)) {
             check_label(cx.settings(), key.value.to_str(), Span::from(key), out);
         }
     }
+}
+
+/// A value written as a literal is the same on every call: the label has
+/// one value at this site, whatever its name.
+fn is_literal(value: &Expr) -> bool {
+    matches!(
+        value,
+        Expr::StringLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::BytesLiteral(_)
+    )
 }
 
 /// `tags=["user_id:42", f"session:{sid}"]`: the tag name is the text before
@@ -222,9 +243,16 @@ fn check_tags(cx: &PyContext<'_>, tags: &Expr, out: &mut Vec<Diagnostic>) {
         _ => return,
     };
     for element in elements {
+        // A fully literal tag (`"env:prod"`) has one value: only tags built
+        // at run time can carry per-request values.
         let name = match element {
-            Expr::StringLiteral(literal) => literal.value.to_str().split_once(':').map(|(n, _)| n),
             Expr::FString(_) => fstring_tag_name(cx.text(element)),
+            Expr::BinOp(ast::ExprBinOp { left, .. }) => match left.as_ref() {
+                Expr::StringLiteral(prefix) => {
+                    prefix.value.to_str().split_once(':').map(|(n, _)| n)
+                }
+                _ => None,
+            },
             _ => None,
         };
         if let Some(name) = name {
@@ -290,6 +318,12 @@ impl RustRule for RustMetricLabels {
                 let Some(first) = call.args.first() else {
                     return;
                 };
+                // `.const_label("region", "eu")`: one value for the process.
+                let constant_value = method == "const_label"
+                    && matches!(call.args.iter().nth(1), Some(syn::Expr::Lit(_)));
+                if constant_value {
+                    return;
+                }
                 let literals = match first {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(literal),
