@@ -11,7 +11,7 @@ declare_rule! {
     /// or `@functools.lru_cache(maxsize=None)` (also through aliases), on
     /// a function or method that takes a per-request value: a parameter
     /// named like an id, a URL, a session, a token or a timestamp (the names
-    /// the metric-label policy forbids, e.g. `user_id`, `url`, `query`).
+    /// the metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
     ///
     /// ## Why is this bad?
     /// An unbounded cache keeps one entry per distinct argument for the
@@ -27,7 +27,7 @@ declare_rule! {
     ///
     /// class Pages:
     ///     @functools.lru_cache(maxsize=None)
-    ///     def fetch(self, url): ...
+    ///     def fetch(self, session_id): ...
     /// ```
     ///
     /// ## Use instead
@@ -115,7 +115,7 @@ impl PythonRule for UnboundedCache {
     }
 }
 
-/// The first parameter named like a per-request value (`user_id`, `url`,
+/// The first parameter named like a per-request value (`user_id`, `email`,
 /// `session`, `token`: the names the label policy forbids): an argument
 /// from an unbounded domain.
 fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> Option<&'d str> {
