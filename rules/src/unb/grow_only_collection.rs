@@ -149,3 +149,67 @@ pub(crate) fn report(
     }
     diagnostic
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Diagnostic, Settings};
+
+    fn python(source: &str) -> Vec<Diagnostic> {
+        let parsed = ruff_python_parser::parse_module(source).expect("valid python");
+        crate::python::check(
+            parsed.syntax(),
+            source,
+            &Settings::default(),
+            &[&super::ENTRY],
+        )
+    }
+
+    fn rust(source: &str) -> Vec<Diagnostic> {
+        let file = syn::parse_file(source).expect("valid rust");
+        crate::rust::check(&file, source, &Settings::default(), &[&super::ENTRY])
+    }
+
+    fn texts<'s>(source: &'s str, diagnostic: &Diagnostic) -> Vec<&'s str> {
+        diagnostic
+            .related
+            .iter()
+            .map(|related| &source[related.span.start as usize..related.span.end as usize])
+            .collect()
+    }
+
+    #[test]
+    fn python_finding_points_at_the_definition_and_lists_growth_sites() {
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef audit(request):\n    _seen.add(request.session_id)\n";
+        let found = python(source);
+        assert_eq!(found.len(), 1);
+        let span = found[0].span;
+        assert_eq!(&source[span.start as usize..span.end as usize], "_seen");
+        assert_eq!(
+            texts(source, &found[0]),
+            [
+                "_seen.add(request.user_id)",
+                "_seen.add(request.session_id)"
+            ]
+        );
+        assert!(found[0].related.iter().all(|r| r.message == "grown here"));
+    }
+
+    #[test]
+    fn rust_finding_points_at_the_static_and_lists_growth_sites() {
+        let source = "static SEEN: Mutex<Vec<u64>> = Mutex::new(Vec::new());\nfn record(user_id: u64) {\n    SEEN.lock().unwrap().push(user_id);\n}\n";
+        let found = rust(source);
+        assert_eq!(found.len(), 1);
+        let span = found[0].span;
+        assert_eq!(&source[span.start as usize..span.end as usize], "SEEN");
+        assert_eq!(
+            texts(source, &found[0]),
+            ["SEEN.lock().unwrap().push(user_id)"]
+        );
+    }
+
+    #[test]
+    fn a_removal_anywhere_silences_the_collection() {
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef forget(request):\n    _seen.discard(request.user_id)\n";
+        assert!(python(source).is_empty());
+    }
+}

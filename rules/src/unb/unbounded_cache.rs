@@ -124,10 +124,10 @@ fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> O
         .map(|parameter| &parameter.parameter)
         // `user: bool` is a flag, whatever its name.
         .filter(|parameter| {
-            !parameter
+            parameter
                 .annotation
                 .as_deref()
-                .is_some_and(|annotation| cx.text(annotation) == "bool")
+                .is_none_or(|annotation| cx.text(annotation) != "bool")
         })
         .map(|parameter| parameter.name.as_str())
         .find(|name| {
