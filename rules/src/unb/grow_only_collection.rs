@@ -15,7 +15,8 @@ declare_rule! {
     /// Long-lived means a module global or class attribute; an instance
     /// attribute of a class that is evidently long-lived (a module-level
     /// instance of it exists, it is a singleton, or it holds a lock, queue,
-    /// thread, executor or event loop); in Rust a private `static`, or a
+    /// thread, executor or event loop); in Rust a private `static` (also in
+    /// `lazy_static!`), or a
     /// private field of a type that is stored in a static (`OnceLock`,
     /// `LazyLock`) or holds a `Mutex`, `RwLock` or channel.
     ///
@@ -70,13 +71,14 @@ declare_rule! {
     /// removals in other files are not seen. Code that looks at the size
     /// (`len(x) < n`, `if not x:`) is taken to bound it. Growth at import
     /// time (module level, or in a function called there), in `__init__`,
-    /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and in
-    /// test code is not counted. Registries (existing objects such as
+    /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and
+    /// builder steps (methods taking `self` by value), and in test code is
+    /// not counted. Registries (existing objects such as
     /// functions or plugins appended by `register()`-style code) are bounded
     /// by the code that calls them and are not reported; neither is growth
     /// with values the rule cannot classify (`items.append(event)` where
     /// `event` is a plain parameter). Public Rust statics and fields, and
-    /// `lazy_static!` / `thread_local!` statics, are not checked.
+    /// `thread_local!` statics, are not checked.
     pub static GROW_ONLY_COLLECTION = {
         code: "UNB002",
         name: "grow-only-collection",

@@ -158,6 +158,8 @@ pub(crate) struct GrowOnlyCollection {
     /// `(impl type, method)` for methods taking `self` by value: builder
     /// steps, run while one owner configures the value, not per request.
     by_value_methods: HashSet<(String, String)>,
+    /// `static ref` names declared in `lazy_static!` blocks.
+    lazy_statics: HashSet<String>,
 }
 
 impl RustRule for GrowOnlyCollection {
@@ -222,15 +224,42 @@ impl RustRule for GrowOnlyCollection {
         }
     }
 
+    fn on_macro(&mut self, _cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
+        let is_lazy_static = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "lazy_static");
+        if !is_lazy_static || self.tests.contains(span_of(mac)) {
+            return;
+        }
+        let Ok(LazyStatics(statics)) = mac.parse_body::<LazyStatics>() else {
+            return;
+        };
+        for (vis, ident, ty) in statics {
+            self.lazy_statics.insert(ident.to_string());
+            let private = matches!(vis, syn::Visibility::Inherited);
+            if let (true, Some(kind)) = (private, container_kind(&ty)) {
+                self.definitions.push(Definition {
+                    name: Name::Static(ident.to_string()),
+                    owner: None,
+                    kind,
+                    span: ident.span().into(),
+                    display: ident.to_string(),
+                });
+            }
+        }
+    }
+
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         match expr {
             syn::Expr::MethodCall(call) => {
                 for argument in &call.args {
-                    if let Some(name) = designate(cx, argument) {
+                    if let Some(name) = designate(cx, &self.lazy_statics, argument) {
                         self.maybe_shrunk.insert(name);
                     }
                 }
-                let Some(name) = designate(cx, &call.receiver) else {
+                let Some(name) = designate(cx, &self.lazy_statics, &call.receiver) else {
                     return;
                 };
                 let method = call.method.to_string();
@@ -245,18 +274,18 @@ impl RustRule for GrowOnlyCollection {
                 // A container (or its guard) handed to a function may be
                 // drained there.
                 for argument in &call.args {
-                    if let Some(name) = designate(cx, argument) {
+                    if let Some(name) = designate(cx, &self.lazy_statics, argument) {
                         self.maybe_shrunk.insert(name);
                     }
                 }
             }
             syn::Expr::Assign(assign) => {
-                if let Some(name) = designate(cx, &assign.left) {
+                if let Some(name) = designate(cx, &self.lazy_statics, &assign.left) {
                     self.maybe_shrunk.insert(name);
                 }
             }
             syn::Expr::Reference(reference) if reference.mutability.is_some() => {
-                if let Some(name) = designate(cx, &reference.expr) {
+                if let Some(name) = designate(cx, &self.lazy_statics, &reference.expr) {
                     self.maybe_shrunk.insert(name);
                 }
             }
@@ -352,7 +381,7 @@ impl GrowOnlyCollection {
 /// The container an expression designates, through lock and cell access,
 /// `unwrap`, `?`, derefs and named guards: `self.items`,
 /// `self.items.lock().unwrap()`, `AUDIT.write()?`, `*guard`.
-fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
+fn designate(cx: &RsContext<'_>, lazy_statics: &HashSet<String>, expr: &syn::Expr) -> Option<Name> {
     match expr {
         syn::Expr::Field(field) => match &field.member {
             syn::Member::Named(ident) => Some(Name::Field(ident.to_string())),
@@ -360,7 +389,7 @@ fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
         },
         syn::Expr::Path(path) => {
             let ident = path.path.get_ident()?.to_string();
-            if cx.is_static(&ident) {
+            if cx.is_static(&ident) || lazy_statics.contains(&ident) {
                 return Some(Name::Static(ident));
             }
             let guard = cx
@@ -370,7 +399,9 @@ fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
                 .find(|guard| guard.binding.as_deref() == Some(ident.as_str()))?;
             match guard.lock.rsplit_once('.') {
                 Some((_, field)) => Some(Name::Field(field.trim().to_string())),
-                None if cx.is_static(guard.lock.trim()) => {
+                None if cx.is_static(guard.lock.trim())
+                    || lazy_statics.contains(guard.lock.trim()) =>
+                {
                     Some(Name::Static(guard.lock.trim().to_string()))
                 }
                 None => None,
@@ -393,15 +424,38 @@ fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
                     | "as_mut"
             ) =>
         {
-            designate(cx, &call.receiver)
+            designate(cx, lazy_statics, &call.receiver)
         }
-        syn::Expr::Try(try_expr) => designate(cx, &try_expr.expr),
-        syn::Expr::Paren(paren) => designate(cx, &paren.expr),
-        syn::Expr::Await(await_expr) => designate(cx, &await_expr.base),
+        syn::Expr::Try(try_expr) => designate(cx, lazy_statics, &try_expr.expr),
+        syn::Expr::Paren(paren) => designate(cx, lazy_statics, &paren.expr),
+        syn::Expr::Await(await_expr) => designate(cx, lazy_statics, &await_expr.base),
         syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
-            designate(cx, &unary.expr)
+            designate(cx, lazy_statics, &unary.expr)
         }
         _ => None,
+    }
+}
+
+/// The `static ref NAME: TYPE = EXPR;` items of a `lazy_static!` body.
+struct LazyStatics(Vec<(syn::Visibility, syn::Ident, syn::Type)>);
+
+impl syn::parse::Parse for LazyStatics {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let mut statics = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            let vis: syn::Visibility = input.parse()?;
+            input.parse::<syn::Token![static]>()?;
+            input.parse::<syn::Token![ref]>()?;
+            let ident: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            let ty: syn::Type = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            input.parse::<syn::Expr>()?;
+            input.parse::<syn::Token![;]>()?;
+            statics.push((vis, ident, ty));
+        }
+        Ok(LazyStatics(statics))
     }
 }
 
