@@ -1,6 +1,6 @@
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
-use crate::unb::{grow_only_python, grow_only_rust};
+use crate::unb::grow_only;
 
 declare_rule! {
     /// ## What it does
@@ -91,8 +91,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &GROW_ONLY_COLLECTION,
-    python: Some(|| Box::new(grow_only_python::GrowOnlyCollection::default())),
-    rust: Some(|| Box::new(grow_only_rust::GrowOnlyCollection::default())),
+    python: Some(|| Box::new(grow_only::python::GrowOnlyCollection::default())),
+    rust: Some(|| Box::new(grow_only::rust::GrowOnlyCollection::default())),
 };
 
 /// Whether a container is a sequence-like collection or a keyed map.
