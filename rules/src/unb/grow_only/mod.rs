@@ -6,3 +6,4 @@ mod python_classes;
 mod python_uses;
 mod python_values;
 pub(crate) mod rust;
+mod rust_paths;
