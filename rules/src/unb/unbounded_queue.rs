@@ -46,16 +46,21 @@ declare_rule! {
     /// ```
     ///
     /// ## Known limitations
-    /// A `maxsize` given by a variable or expression is trusted. A
-    /// `queue.*` queue in a module that imports no thread, process or task
-    /// API is taken for a plain data structure and not reported; neither is
-    /// a local queue or channel used as a one-shot reply slot (received
-    /// from at most once, outside loops, never handed on), nor one in test
-    /// code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase` classes). A queue
-    /// whose producers are bounded by other means (a fixed number of
-    /// items, a semaphore) is still reported: suppress it with a comment
-    /// saying why. Queue classes subclassed or re-exported under other
-    /// names are not recognised.
+    /// A `maxsize` given by a variable or expression is trusted. Not
+    /// reported, because the missing bound cannot grow memory there:
+    /// - a local queue or channel used as a one-shot reply slot (received
+    ///   from at most once, outside loops, never handed on);
+    /// - a `queue.*` queue in a module that imports no thread, process or
+    ///   task API: a plain data structure (a heap, a FIFO) no thread fills;
+    /// - the channel inside a wrapper that is itself a channel constructor
+    ///   (`fn channel()`, `fn unbounded()`, `fn *_channel()`): its callers
+    ///   choose;
+    /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`).
+    ///
+    /// A queue whose producers are bounded by other means (one message per
+    /// worker thread, a protocol that waits for each reply, a semaphore) is
+    /// still reported: suppress it with a comment saying why. Queue classes
+    /// subclassed or re-exported under other names are not recognised.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
         name: "unbounded-queue",
@@ -259,7 +264,7 @@ impl RustRule for UnboundedQueue {
         let Some(callee) = cx.callee_path(call) else {
             return;
         };
-        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) {
+        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) || in_channel_constructor(cx) {
             return;
         }
         let help = match callee.as_str() {
@@ -278,4 +283,14 @@ impl RustRule for UnboundedQueue {
         .with_help(format!("{help} so senders wait instead of growing memory"));
         self.single_use.hold_rust(cx, diagnostic);
     }
+}
+
+/// Inside `fn channel()` / `fn unbounded()` / `fn *_channel()`: a wrapper
+/// that is itself a channel constructor. Whether its queue may grow is
+/// decided by its callers, where a bounded alternative would be chosen.
+fn in_channel_constructor(cx: &RsContext<'_>) -> bool {
+    cx.function().is_some_and(|function| {
+        let name = function.name.as_str();
+        name == "channel" || name == "unbounded" || name.ends_with("_channel")
+    })
 }
