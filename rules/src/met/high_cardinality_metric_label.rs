@@ -77,25 +77,44 @@ pub const ENTRY: RuleEntry = RuleEntry {
 
 const HELP: &str = "drop the label, or move the value to logs, exemplars or trace attributes";
 
-/// Reports `label` (declared at `span`) when the policy forbids it.
+const RUST_HELP: &str =
+    "drop the label, or move the value to logs, exemplars or trace attributes; \
+     `#[derive(harden::MetricLabels)]` checks label names at compile time";
+
+/// Reports a Python `label` (declared at `span`) when the policy forbids it.
 pub(crate) fn check_label(
     settings: &crate::Settings,
     label: &str,
     span: Span,
     out: &mut Vec<Diagnostic>,
 ) {
-    if settings.labels.is_forbidden(label) {
-        out.push(
-            Diagnostic::new(
-                &HIGH_CARDINALITY_METRIC_LABEL,
-                span,
-                format!(
-                    "metric label `{label}` has unbounded cardinality: one time series per value"
-                ),
-            )
-            .with_help(HELP),
-        );
-    }
+    out.extend(forbidden_label(settings, label, span, HELP));
+}
+
+/// Reports a Rust `label` (declared at `span`) when the policy forbids it.
+fn check_rust_label(
+    settings: &crate::Settings,
+    label: &str,
+    span: Span,
+    out: &mut Vec<Diagnostic>,
+) {
+    out.extend(forbidden_label(settings, label, span, RUST_HELP));
+}
+
+fn forbidden_label(
+    settings: &crate::Settings,
+    label: &str,
+    span: Span,
+    help: &str,
+) -> Option<Diagnostic> {
+    settings.labels.is_forbidden(label).then(|| {
+        Diagnostic::new(
+            &HIGH_CARDINALITY_METRIC_LABEL,
+            span,
+            format!("metric label `{label}` has unbounded cardinality: one time series per value"),
+        )
+        .with_help(help)
+    })
 }
 
 /// Prometheus label vectors whose `new(opts, &[..])` takes label names.
@@ -125,7 +144,7 @@ impl RustRule for RustMetricLabels {
                 if PROMETHEUS_VECS.contains(&ty) {
                     if let Some(names) = call.args.iter().nth(1) {
                         for literal in rust_labels::string_array(names) {
-                            check_label(
+                            check_rust_label(
                                 cx.settings(),
                                 &literal.value(),
                                 literal.span().into(),
@@ -162,7 +181,7 @@ impl RustRule for RustMetricLabels {
                     other => rust_labels::string_array(other),
                 };
                 for literal in literals {
-                    check_label(cx.settings(), &literal.value(), literal.span().into(), out);
+                    check_rust_label(cx.settings(), &literal.value(), literal.span().into(), out);
                 }
             }
             _ => {}
@@ -172,7 +191,7 @@ impl RustRule for RustMetricLabels {
     fn on_macro(&mut self, cx: &RsContext<'_>, mac: &syn::Macro, out: &mut Vec<Diagnostic>) {
         let resolved = cx.resolve_path(&mac.path);
         for literal in rust_labels::macro_label_names(&resolved, mac) {
-            check_label(cx.settings(), &literal.value(), literal.span().into(), out);
+            check_rust_label(cx.settings(), &literal.value(), literal.span().into(), out);
         }
     }
 }
