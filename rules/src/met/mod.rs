@@ -5,6 +5,7 @@
 
 pub mod high_cardinality_metric_label;
 pub mod label_policy;
+mod python_labels;
 mod rust_labels;
 
 pub use label_policy::InvalidLabelPattern;

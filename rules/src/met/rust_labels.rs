@@ -93,11 +93,15 @@ fn pair_keys(tokens: TokenStream) -> Vec<syn::LitStr> {
         .into_iter()
         .filter_map(|segment| {
             let tokens: Vec<TokenTree> = segment.into_iter().collect();
-            let [TokenTree::Literal(key), TokenTree::Punct(eq), TokenTree::Punct(gt), ..] =
+            let [TokenTree::Literal(key), TokenTree::Punct(eq), TokenTree::Punct(gt), value @ ..] =
                 tokens.as_slice()
             else {
                 return None;
             };
+            // `"env" => "prod"`: a literal value is one series, not many.
+            if let [TokenTree::Literal(_)] = value {
+                return None;
+            }
             let is_arrow =
                 eq.as_char() == '=' && eq.spacing() == Spacing::Joint && gt.as_char() == '>';
             if !is_arrow {
@@ -166,8 +170,8 @@ mod tests {
             ["method", "email"]
         );
         assert_eq!(
-            names("labels", r#"labels! { "a" => "1", "b" => "2" }"#),
-            ["a", "b"]
+            names("labels", r#"labels! { "a" => a, "b" => "2" }"#),
+            ["a"]
         );
         assert!(names(
             "prometheus::register_int_counter",

@@ -1,28 +1,34 @@
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
-use crate::unb::{grow_only_python, grow_only_rust};
+use crate::unb::grow_only;
 
 declare_rule! {
     /// ## What it does
     /// Flags a long-lived collection that is grown and never shrunk: a
     /// list, set or deque without `maxlen` (Rust: `Vec`, `VecDeque`,
-    /// `HashSet`, `BTreeSet`, `BinaryHeap`) that code running after start-up
-    /// appends, adds, inserts or extends, with no removal anywhere in its
-    /// scope (`pop*`, `remove`, `discard`, `clear`, `del x[..]`, slice
-    /// assignment, reassignment; Rust `truncate`, `drain`, `retain`,
-    /// `split_off`, `mem::take`, ...).
+    /// `HashSet`, `BTreeSet`, `BinaryHeap`, ...) that code running after
+    /// start-up adds to, with no removal anywhere in its scope (`pop*`,
+    /// `remove`, `discard`, `clear`, `del x[..]`, slice assignment,
+    /// reassignment; Rust `truncate`, `drain`, `retain`, `split_off`,
+    /// `mem::take`, ...).
     ///
     /// Long-lived means a module global or class attribute; an instance
     /// attribute of a class that is evidently long-lived (a module-level
     /// instance of it exists, it is a singleton, or it holds a lock, queue,
-    /// thread, executor or event loop); in Rust a `static`, or a private
-    /// field of a type that is stored in a static (`OnceLock`, `LazyLock`)
-    /// or holds a `Mutex`, `RwLock` or channel.
+    /// thread, executor or event loop); in Rust a private `static` (also in
+    /// `lazy_static!`), or a
+    /// private field of a type that is stored in a static (`OnceLock`,
+    /// `LazyLock`) or holds a `Mutex`, `RwLock` or channel.
     ///
-    /// Dicts and maps are bounded by their key domain, which a static tool
-    /// cannot see: they are reported only when grown under an id-like key
-    /// (a name the metric-label policy forbids, such as `user_id` or
-    /// `request_id`, `id(..)`, a `uuid`).
+    /// Only growth with per-event data counts, because that is what grows
+    /// with traffic:
+    /// - lists and deques: an id-like value (a name the metric-label
+    ///   policy forbids, such as `user_id`, `request.id`, `client_ip`;
+    ///   `id(..)`; a uuid) or a record built on the spot (a tuple, dict,
+    ///   f-string; Rust a tuple, struct literal, `format!`);
+    /// - sets, and lists used as sets (`if x not in items`): an id-like
+    ///   value, since they are otherwise bounded by their value domain;
+    /// - dicts and maps: an id-like key, for the same reason.
     ///
     /// The diagnostic points at the definition; the growth sites are
     /// listed as related locations.
@@ -58,14 +64,21 @@ declare_rule! {
     /// replacements.
     ///
     /// ## Known limitations
-    /// A removal anywhere in the file (through any object, for attributes)
-    /// counts, and so does a container handed to other code (returned,
-    /// passed as an argument, aliased), since that code may shrink it:
-    /// the rule errs on the side of silence. Growth at import time or in
-    /// `__init__` is bounded and not counted. Removals in other files are
-    /// not seen. Registries filled by decorators or `register()` calls are
-    /// bounded by the code that calls them and are not reported when the
-    /// added value is the function's parameter that it returns.
+    /// The rule errs on the side of silence. A removal anywhere in the file
+    /// (through any object, for attributes) counts, and so does a container
+    /// handed to other code (returned, passed as an argument, aliased, a
+    /// `&mut` borrow or a guard passed on), since that code may shrink it;
+    /// removals in other files are not seen. Code that looks at the size
+    /// (`len(x) < n`, `if not x:`) is taken to bound it. Growth at import
+    /// time (module level, or in a function called there), in `__init__`,
+    /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and
+    /// builder steps (methods taking `self` by value), and in test code is
+    /// not counted. Registries (existing objects such as
+    /// functions or plugins appended by `register()`-style code) are bounded
+    /// by the code that calls them and are not reported; neither is growth
+    /// with values the rule cannot classify (`items.append(event)` where
+    /// `event` is a plain parameter). Public Rust statics and fields, and
+    /// `thread_local!` statics, are not checked.
     pub static GROW_ONLY_COLLECTION = {
         code: "UNB002",
         name: "grow-only-collection",
@@ -78,8 +91,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &GROW_ONLY_COLLECTION,
-    python: Some(|| Box::new(grow_only_python::GrowOnlyCollection::default())),
-    rust: Some(|| Box::new(grow_only_rust::GrowOnlyCollection::default())),
+    python: Some(|| Box::new(grow_only::python::GrowOnlyCollection::default())),
+    rust: Some(|| Box::new(grow_only::rust::GrowOnlyCollection::default())),
 };
 
 /// Whether a container is a sequence-like collection or a keyed map.
@@ -107,6 +120,7 @@ pub(crate) fn report(
     kind: ContainerKind,
     definition: Span,
     growth: &[Span],
+    evidence: Option<&str>,
     rust: bool,
 ) -> Diagnostic {
     let help = match (kind, rust) {
@@ -123,17 +137,81 @@ pub(crate) fn report(
             "evict old entries (`harden::LruMap`, or `retain`/`remove` past a limit) or remove them when done"
         }
     };
-    let mut diagnostic = Diagnostic::new(
-        &GROW_ONLY_COLLECTION,
-        definition,
-        format!(
-            "`{display}` is a long-lived {} that is grown but never shrunk",
-            kind.noun()
-        ),
-    )
-    .with_help(help);
+    let mut message = format!(
+        "`{display}` is a long-lived {} that is grown but never shrunk",
+        kind.noun()
+    );
+    if let Some(evidence) = evidence {
+        message.push_str(&format!(" (long-lived because {evidence})"));
+    }
+    let mut diagnostic =
+        Diagnostic::new(&GROW_ONLY_COLLECTION, definition, message).with_help(help);
     for span in growth {
         diagnostic = diagnostic.with_related(*span, "grown here");
     }
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Diagnostic, Settings};
+
+    fn python(source: &str) -> Vec<Diagnostic> {
+        let parsed = ruff_python_parser::parse_module(source).expect("valid python");
+        crate::python::check(
+            parsed.syntax(),
+            source,
+            &Settings::default(),
+            &[&super::ENTRY],
+        )
+    }
+
+    fn rust(source: &str) -> Vec<Diagnostic> {
+        let file = syn::parse_file(source).expect("valid rust");
+        crate::rust::check(&file, source, &Settings::default(), &[&super::ENTRY])
+    }
+
+    fn texts<'s>(source: &'s str, diagnostic: &Diagnostic) -> Vec<&'s str> {
+        diagnostic
+            .related
+            .iter()
+            .map(|related| &source[related.span.start as usize..related.span.end as usize])
+            .collect()
+    }
+
+    #[test]
+    fn python_finding_points_at_the_definition_and_lists_growth_sites() {
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef audit(request):\n    _seen.add(request.session_id)\n";
+        let found = python(source);
+        assert_eq!(found.len(), 1);
+        let span = found[0].span;
+        assert_eq!(&source[span.start as usize..span.end as usize], "_seen");
+        assert_eq!(
+            texts(source, &found[0]),
+            [
+                "_seen.add(request.user_id)",
+                "_seen.add(request.session_id)"
+            ]
+        );
+        assert!(found[0].related.iter().all(|r| r.message == "grown here"));
+    }
+
+    #[test]
+    fn rust_finding_points_at_the_static_and_lists_growth_sites() {
+        let source = "static SEEN: Mutex<Vec<u64>> = Mutex::new(Vec::new());\nfn record(user_id: u64) {\n    SEEN.lock().unwrap().push(user_id);\n}\n";
+        let found = rust(source);
+        assert_eq!(found.len(), 1);
+        let span = found[0].span;
+        assert_eq!(&source[span.start as usize..span.end as usize], "SEEN");
+        assert_eq!(
+            texts(source, &found[0]),
+            ["SEEN.lock().unwrap().push(user_id)"]
+        );
+    }
+
+    #[test]
+    fn a_removal_anywhere_silences_the_collection() {
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef forget(request):\n    _seen.discard(request.user_id)\n";
+        assert!(python(source).is_empty());
+    }
 }

@@ -2,8 +2,9 @@
 //! without a capacity, long-lived collections that are only ever grown,
 //! caches without a size limit.
 
+mod grow_only;
 pub mod grow_only_collection;
-mod grow_only_python;
-mod grow_only_rust;
+mod single_use;
+mod test_code;
 pub mod unbounded_cache;
 pub mod unbounded_queue;

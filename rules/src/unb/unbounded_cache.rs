@@ -3,28 +3,31 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
+use crate::unb::test_code::TestCode;
 
 declare_rule! {
     /// ## What it does
     /// Flags a memoizing decorator with no size limit, `@functools.cache`
-    /// or `@functools.lru_cache(maxsize=None)` (also through aliases), and
-    /// `@lru_cache` / `@cache` on an instance method, bounded or not.
+    /// or `@functools.lru_cache(maxsize=None)` (also through aliases), on
+    /// a function or method that takes a per-request value: a parameter
+    /// named like an id, a URL, a session, a token or a timestamp (the names
+    /// the metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
     ///
     /// ## Why is this bad?
-    /// An unbounded cache keeps one entry per distinct argument tuple for
-    /// the life of the process: fed with request data it is a memory leak.
-    /// On a method the cache is shared by the class and keys on `self`, so
-    /// it also keeps every instance it has seen (and everything they
-    /// reference) alive.
+    /// An unbounded cache keeps one entry per distinct argument for the
+    /// life of the process: keyed by request data it is a memory leak. On
+    /// an instance method the cache is shared by the class and keys on
+    /// `self` too, so it also keeps every instance it has seen (and
+    /// everything they reference) alive.
     ///
     /// ## Example
     /// ```python
     /// @functools.cache
     /// def user_profile(user_id): ...
     ///
-    /// class Pricing:
-    ///     @functools.lru_cache(maxsize=1024)
-    ///     def quote(self, sku): ...
+    /// class Pages:
+    ///     @functools.lru_cache(maxsize=None)
+    ///     def fetch(self, session_id): ...
     /// ```
     ///
     /// ## Use instead
@@ -32,18 +35,20 @@ declare_rule! {
     /// @functools.lru_cache(maxsize=4096)
     /// def user_profile(user_id): ...
     ///
-    /// class Pricing:
+    /// class Pages:
     ///     def __init__(self):
-    ///         self.quote = functools.lru_cache(maxsize=1024)(self._quote)
+    ///         self.fetch = functools.lru_cache(maxsize=1024)(self._fetch)
     /// ```
-    /// or a cache keyed outside the instance, with a size or time bound.
+    /// or a cache with a size or time bound outside the instance.
     ///
     /// ## Known limitations
-    /// A cached function without parameters holds one entry and is not
-    /// reported; neither is `@staticmethod`. Other caching libraries
-    /// (`cachetools`, `diskcache`) are not checked. A function whose
-    /// arguments come from a small fixed set (an enum, a flag) is reported
-    /// anyway: suppress it with a comment saying why.
+    /// An unbounded cache whose parameters are not named like per-request
+    /// values (`name`, `path`, `n`) is not reported: most memoize over a
+    /// small fixed domain (config keys, enum values, recursion depth), which
+    /// a static tool cannot tell from request data. Bounded `@lru_cache` on
+    /// a method keeps at most `maxsize` instances alive and is not reported
+    /// either. `@staticmethod`, caches in test code and other caching
+    /// libraries (`cachetools`, `diskcache`) are not checked.
     pub static UNBOUNDED_CACHE = {
         code: "UNB003",
         name: "unbounded-cache",
@@ -56,54 +61,80 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNBOUNDED_CACHE,
-    python: Some(|| Box::new(UnboundedCache)),
+    python: Some(|| Box::new(UnboundedCache::default())),
     rust: None,
 };
 
-struct UnboundedCache;
+/// Caches in test code live for one test run and are not reported.
+#[derive(Default)]
+struct UnboundedCache {
+    tests: TestCode,
+}
 
 /// What a cache decorator says about its bound.
 enum CacheDecorator {
     /// `@cache`, `@lru_cache(maxsize=None)`.
     Unbounded(String),
-    /// `@lru_cache`, `@lru_cache(128)`: fine on a function, not on a method.
-    Bounded(String),
+    /// `@lru_cache`, `@lru_cache(128)`.
+    Bounded,
 }
 
 impl PythonRule for UnboundedCache {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+        self.tests.note_python_stmt(cx, stmt);
         let Stmt::FunctionDef(def) = stmt else { return };
+        if self.tests.contains(stmt.into()) {
+            return;
+        }
         let is_method = cx
             .class()
             .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));
         let kind = method_kind(cx, def, is_method);
+        if matches!(kind, MethodKind::Static) {
+            return;
+        }
+        let Some(key) = id_like_parameter(cx, def) else {
+            return;
+        };
         for decorator in &def.decorator_list {
-            let Some(cache) = cache_decorator(cx, &decorator.expression) else {
+            let Some(CacheDecorator::Unbounded(name)) = cache_decorator(cx, &decorator.expression)
+            else {
                 continue;
             };
-            let diagnostic = match (cache, kind) {
-                (_, MethodKind::Static) => None,
-                (CacheDecorator::Unbounded(name) | CacheDecorator::Bounded(name), MethodKind::Instance) => {
-                    Some(Diagnostic::new(
-                        &UNBOUNDED_CACHE,
-                        decorator,
-                        format!("`{name}` on a method caches every `self` and keeps it alive"),
-                    )
-                    .with_help("cache a per-instance bound function in `__init__`, e.g. `self.f = functools.lru_cache(maxsize=N)(self._f)`, or key the cache outside the instance"))
-                }
-                (CacheDecorator::Unbounded(name), MethodKind::Function) if has_parameters(def) => {
-                    Some(Diagnostic::new(
-                        &UNBOUNDED_CACHE,
-                        decorator,
-                        format!("`{name}` keeps one entry per distinct argument forever"),
-                    )
-                    .with_help("bound it with `functools.lru_cache(maxsize=N)`"))
-                }
-                _ => None,
+            let message = match kind {
+                MethodKind::Instance => format!(
+                    "`{name}` on a method keeps one entry per distinct `{key}` and every `self` alive"
+                ),
+                _ => format!("`{name}` keeps one entry per distinct `{key}` forever"),
             };
-            out.extend(diagnostic);
+            out.push(
+                Diagnostic::new(&UNBOUNDED_CACHE, decorator, message)
+                    .with_help("bound it with `functools.lru_cache(maxsize=N)`"),
+            );
         }
     }
+}
+
+/// The first parameter named like a per-request value (`user_id`, `email`,
+/// `session`, `token`: the names the label policy forbids): an argument
+/// from an unbounded domain.
+fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> Option<&'d str> {
+    def.parameters
+        .iter_non_variadic_params()
+        .map(|parameter| &parameter.parameter)
+        // `user: bool` is a flag, whatever its name.
+        .filter(|parameter| {
+            parameter
+                .annotation
+                .as_deref()
+                .is_none_or(|annotation| cx.text(annotation) != "bool")
+        })
+        .map(|parameter| parameter.name.as_str())
+        .find(|name| {
+            !matches!(*name, "self" | "cls")
+                && (cx.settings().labels.is_forbidden(name)
+                    || name.to_ascii_lowercase().contains("uuid"))
+        })
 }
 
 #[derive(Clone, Copy)]
@@ -116,7 +147,13 @@ enum MethodKind {
 }
 
 fn method_kind(cx: &PyContext<'_>, def: &ast::StmtFunctionDef, is_method: bool) -> MethodKind {
-    if !is_method {
+    // `__new__` and friends take the class, not an instance.
+    if !is_method
+        || matches!(
+            def.name.as_str(),
+            "__new__" | "__init_subclass__" | "__class_getitem__"
+        )
+    {
         return MethodKind::Function;
     }
     for decorator in &def.decorator_list {
@@ -128,16 +165,6 @@ fn method_kind(cx: &PyContext<'_>, def: &ast::StmtFunctionDef, is_method: bool) 
         }
     }
     MethodKind::Instance
-}
-
-/// A parameter other than `self` / `cls`, or `*args` / `**kwargs`.
-fn has_parameters(def: &ast::StmtFunctionDef) -> bool {
-    let parameters = &def.parameters;
-    parameters.vararg.is_some()
-        || parameters.kwarg.is_some()
-        || parameters
-            .iter_non_variadic_params()
-            .any(|parameter| !matches!(parameter.parameter.name.as_str(), "self" | "cls"))
 }
 
 fn cache_decorator(cx: &PyContext<'_>, expression: &Expr) -> Option<CacheDecorator> {
@@ -152,7 +179,7 @@ fn cache_decorator(cx: &PyContext<'_>, expression: &Expr) -> Option<CacheDecorat
             let maxsize = call.and_then(|call| call.arguments.find_argument_value("maxsize", 0));
             match maxsize {
                 Some(Expr::NoneLiteral(_)) => Some(CacheDecorator::Unbounded(name)),
-                _ => Some(CacheDecorator::Bounded(name)),
+                _ => Some(CacheDecorator::Bounded),
             }
         }
         _ => None,

@@ -1,9 +1,11 @@
-use ruff_python_ast::{self as ast, Expr, UnaryOp};
+use ruff_python_ast::{self as ast, Expr, Stmt, UnaryOp};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::single_use::SingleUse;
+use crate::unb::test_code::TestCode;
 
 declare_rule! {
     /// ## What it does
@@ -44,11 +46,21 @@ declare_rule! {
     /// ```
     ///
     /// ## Known limitations
-    /// A `maxsize` given by a variable or expression is trusted. A queue
-    /// whose producers are bounded by other means (a fixed number of
-    /// items, a semaphore) is still reported: suppress it with a comment
-    /// saying why. Queue classes subclassed or re-exported under other
-    /// names are not recognised.
+    /// A `maxsize` given by a variable or expression is trusted. Not
+    /// reported, because the missing bound cannot grow memory there:
+    /// - a local queue or channel used as a one-shot reply slot (received
+    ///   from at most once, outside loops, never handed on);
+    /// - a `queue.*` queue in a module that imports no thread, process or
+    ///   task API: a plain data structure (a heap, a FIFO) no thread fills;
+    /// - the channel inside a wrapper that is itself a channel constructor
+    ///   (`fn channel()`, `fn unbounded()`, `fn *_channel()`): its callers
+    ///   choose;
+    /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`).
+    ///
+    /// A queue whose producers are bounded by other means (one message per
+    /// worker thread, a protocol that waits for each reply, a semaphore) is
+    /// still reported: suppress it with a comment saying why. Queue classes
+    /// subclassed or re-exported under other names are not recognised.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
         name: "unbounded-queue",
@@ -61,8 +73,8 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNBOUNDED_QUEUE,
-    python: Some(|| Box::new(UnboundedQueue)),
-    rust: Some(|| Box::new(UnboundedQueue)),
+    python: Some(|| Box::new(UnboundedQueue::default())),
+    rust: Some(|| Box::new(UnboundedQueue::default())),
 };
 
 /// Python queue classes whose first argument (or `maxsize=`) is the bound.
@@ -95,14 +107,73 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
     "futures_channel::mpsc::unbounded",
 ];
 
-struct UnboundedQueue;
+#[derive(Default)]
+struct UnboundedQueue {
+    /// Queues in test code live for one test and are not reported.
+    tests: TestCode,
+    /// Local queues used as a one-shot reply slot are not reported.
+    single_use: SingleUse,
+    /// The module imports a thread, process or task API: without one, a
+    /// `queue.Queue` is a plain data structure (a heap, a FIFO) that no
+    /// other thread fills.
+    concurrent_module: bool,
+}
+
+/// Modules whose import says the file runs code concurrently.
+const CONCURRENCY_MODULES: &[&str] = &[
+    "threading",
+    "_thread",
+    "concurrent",
+    "multiprocessing",
+    "asyncio",
+    "socketserver",
+    "trio",
+    "anyio",
+    "gevent",
+    "eventlet",
+];
 
 impl PythonRule for UnboundedQueue {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_python_stmt(cx, stmt);
+        self.single_use.note_python_stmt(cx, stmt);
+        let modules: Vec<&str> = match stmt {
+            Stmt::Import(import) => import
+                .names
+                .iter()
+                .map(|alias| alias.name.as_str())
+                .collect(),
+            Stmt::ImportFrom(import) => {
+                import.module.iter().map(|module| module.as_str()).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.concurrent_module |= modules.iter().any(|module| {
+            let root = module.split('.').next().unwrap_or(module);
+            CONCURRENCY_MODULES.contains(&root)
+        });
+    }
+
+    fn on_function_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_python_function(cx, out);
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_file(out);
+    }
+
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.single_use.note_python_expr(expr);
         let Expr::Call(call) = expr else { return };
+        if self.tests.contains(expr.into()) {
+            return;
+        }
         let Some(name) = queue_class(cx, &call.func) else {
             return;
         };
+        if name.starts_with("queue.") && !self.concurrent_module {
+            return;
+        }
         let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())
             || call
                 .arguments
@@ -114,14 +185,13 @@ impl PythonRule for UnboundedQueue {
             } else {
                 "bound the queue with `maxsize=N` so producers wait instead of growing memory"
             };
-            out.push(
-                Diagnostic::new(
-                    &UNBOUNDED_QUEUE,
-                    expr,
-                    format!("`{name}` has no capacity bound"),
-                )
-                .with_help(help),
-            );
+            let diagnostic = Diagnostic::new(
+                &UNBOUNDED_QUEUE,
+                expr,
+                format!("`{name}` has no capacity bound"),
+            )
+            .with_help(help);
+            out.extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
         }
     }
 }
@@ -169,12 +239,32 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 }
 
 impl RustRule for UnboundedQueue {
-    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_rust_item(item);
+    }
+
+    fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
+        self.single_use.note_rust_local(cx, local);
+    }
+
+    fn on_frame_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_rust_frame(cx, out);
+    }
+
+    fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_file(out);
+    }
+
+    fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
+        self.single_use.note_rust_expr(expr);
         let syn::Expr::Call(call) = expr else { return };
+        if self.tests.contains(span_of(expr)) {
+            return;
+        }
         let Some(callee) = cx.callee_path(call) else {
             return;
         };
-        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) {
+        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) || in_channel_constructor(cx) {
             return;
         }
         let help = match callee.as_str() {
@@ -185,13 +275,22 @@ impl RustRule for UnboundedQueue {
             }
             _ => "use the `bounded(n)` constructor",
         };
-        out.push(
-            Diagnostic::new(
-                &UNBOUNDED_QUEUE,
-                span_of(expr),
-                format!("`{callee}` creates a channel with no capacity bound"),
-            )
-            .with_help(format!("{help} so senders wait instead of growing memory")),
-        );
+        let diagnostic = Diagnostic::new(
+            &UNBOUNDED_QUEUE,
+            span_of(expr),
+            format!("`{callee}` creates a channel with no capacity bound"),
+        )
+        .with_help(format!("{help} so senders wait instead of growing memory"));
+        self.single_use.hold_rust(cx, diagnostic);
     }
+}
+
+/// Inside `fn channel()` / `fn unbounded()` / `fn *_channel()`: a wrapper
+/// that is itself a channel constructor. Whether its queue may grow is
+/// decided by its callers, where a bounded alternative would be chosen.
+fn in_channel_constructor(cx: &RsContext<'_>) -> bool {
+    cx.function().is_some_and(|function| {
+        let name = function.name.as_str();
+        name == "channel" || name == "unbounded" || name.ends_with("_channel")
+    })
 }

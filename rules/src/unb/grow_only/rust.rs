@@ -11,35 +11,11 @@ use quote::ToTokens;
 use crate::api::{Diagnostic, Span};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
+use crate::unb::test_code::TestCode;
 
-const COLLECTIONS: &[&str] = &[
-    "Vec",
-    "VecDeque",
-    "HashSet",
-    "BTreeSet",
-    "BinaryHeap",
-    "LinkedList",
-    "IndexSet",
-];
-
-const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
-
-/// Types that hold one value and hand it out: the container is inside.
-const WRAPPERS: &[&str] = &[
-    "Mutex",
-    "RwLock",
-    "Arc",
-    "Rc",
-    "Box",
-    "RefCell",
-    "UnsafeCell",
-    "LazyLock",
-    "LazyCell",
-    "Lazy",
-    "OnceLock",
-    "OnceCell",
-    "CachePadded",
-];
+use super::rust_paths::{
+    container_kind, designate, is_id_like, is_record, type_name, words, LazyStatics,
+};
 
 /// Members that say a type is shared between threads or tasks.
 const SYNC_MEMBERS: &[&str] = &[
@@ -117,7 +93,7 @@ const SIZE_KEEPING_METHODS: &[&str] = &[
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Name {
+pub(super) enum Name {
     Static(String),
     Field(String),
 }
@@ -136,8 +112,11 @@ struct Growth {
     /// The `impl` type the growth happens in.
     owner: Option<String>,
     span: Span,
-    /// `None` for a collection growth; `Some(key is id-like)` for a keyed insert.
-    map_key_id_like: Option<bool>,
+    /// Counts for a `Vec`-like collection: the pushed value is an id or a
+    /// record built on the spot (a registry pushes existing objects).
+    grows_collection: bool,
+    /// Counts for a map: the key is id-like.
+    grows_map: bool,
 }
 
 #[derive(Default)]
@@ -149,10 +128,21 @@ pub(crate) struct GrowOnlyCollection {
     holds_sync: HashMap<String, bool>,
     /// Every identifier in the types of the file's statics.
     static_type_words: HashSet<String>,
+    /// Containers defined or grown in test code are not counted.
+    tests: TestCode,
+    /// `(impl type, method)` for methods taking `self` by value: builder
+    /// steps, run while one owner configures the value, not per request.
+    by_value_methods: HashSet<(String, String)>,
+    /// `static ref` names declared in `lazy_static!` blocks.
+    lazy_statics: HashSet<String>,
 }
 
 impl RustRule for GrowOnlyCollection {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_rust_item(item);
+        if self.tests.contains(span_of(item)) {
+            return;
+        }
         match item {
             syn::Item::Static(item) => {
                 self.static_type_words.extend(words(&item.ty));
@@ -165,6 +155,20 @@ impl RustRule for GrowOnlyCollection {
                         span: item.ident.span().into(),
                         display: item.ident.to_string(),
                     });
+                }
+            }
+            syn::Item::Impl(item) => {
+                let ty = type_name(&item.self_ty.to_token_stream().to_string().replace(' ', ""));
+                for member in &item.items {
+                    let syn::ImplItem::Fn(method) = member else {
+                        continue;
+                    };
+                    if let Some(syn::FnArg::Receiver(receiver)) = method.sig.inputs.first() {
+                        if receiver.reference.is_none() {
+                            self.by_value_methods
+                                .insert((ty.clone(), method.sig.ident.to_string()));
+                        }
+                    }
                 }
             }
             syn::Item::Struct(item) => {
@@ -195,26 +199,68 @@ impl RustRule for GrowOnlyCollection {
         }
     }
 
+    fn on_macro(&mut self, _cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
+        let is_lazy_static = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "lazy_static");
+        if !is_lazy_static || self.tests.contains(span_of(mac)) {
+            return;
+        }
+        let Ok(LazyStatics(statics)) = mac.parse_body::<LazyStatics>() else {
+            return;
+        };
+        for (vis, ident, ty) in statics {
+            self.lazy_statics.insert(ident.to_string());
+            let private = matches!(vis, syn::Visibility::Inherited);
+            if let (true, Some(kind)) = (private, container_kind(&ty)) {
+                self.definitions.push(Definition {
+                    name: Name::Static(ident.to_string()),
+                    owner: None,
+                    kind,
+                    span: ident.span().into(),
+                    display: ident.to_string(),
+                });
+            }
+        }
+    }
+
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         match expr {
             syn::Expr::MethodCall(call) => {
-                let Some(name) = designate(cx, &call.receiver) else {
+                for argument in &call.args {
+                    if let Some(name) = designate(cx, &self.lazy_statics, argument) {
+                        self.maybe_shrunk.insert(name);
+                    }
+                }
+                let Some(name) = designate(cx, &self.lazy_statics, &call.receiver) else {
                     return;
                 };
                 let method = call.method.to_string();
                 if GROWTH_METHODS.contains(&method.as_str()) {
-                    self.grow(cx, name, expr, &method, call.args.first());
+                    let args: Vec<&syn::Expr> = call.args.iter().collect();
+                    self.grow(cx, name, expr, &method, &args);
                 } else if !SIZE_KEEPING_METHODS.contains(&method.as_str()) {
                     self.maybe_shrunk.insert(name);
                 }
             }
+            syn::Expr::Call(call) => {
+                // A container (or its guard) handed to a function may be
+                // drained there.
+                for argument in &call.args {
+                    if let Some(name) = designate(cx, &self.lazy_statics, argument) {
+                        self.maybe_shrunk.insert(name);
+                    }
+                }
+            }
             syn::Expr::Assign(assign) => {
-                if let Some(name) = designate(cx, &assign.left) {
+                if let Some(name) = designate(cx, &self.lazy_statics, &assign.left) {
                     self.maybe_shrunk.insert(name);
                 }
             }
             syn::Expr::Reference(reference) if reference.mutability.is_some() => {
-                if let Some(name) = designate(cx, &reference.expr) {
+                if let Some(name) = designate(cx, &self.lazy_statics, &reference.expr) {
                     self.maybe_shrunk.insert(name);
                 }
             }
@@ -242,9 +288,9 @@ impl RustRule for GrowOnlyCollection {
                 .iter()
                 .filter(|growth| growth.name == definition.name)
                 .filter(|growth| definition.owner.is_none() || growth.owner == definition.owner)
-                .filter(|growth| match (definition.kind, growth.map_key_id_like) {
-                    (ContainerKind::Collection, _) => true,
-                    (ContainerKind::Map, id_like) => id_like == Some(true),
+                .filter(|growth| match definition.kind {
+                    ContainerKind::Collection => growth.grows_collection,
+                    ContainerKind::Map => growth.grows_map,
                 })
                 .map(|growth| growth.span)
                 .collect();
@@ -254,6 +300,7 @@ impl RustRule for GrowOnlyCollection {
                     definition.kind,
                     definition.span,
                     &sites,
+                    None,
                     true,
                 ));
             }
@@ -268,7 +315,7 @@ impl GrowOnlyCollection {
         name: Name,
         expr: &syn::Expr,
         method: &str,
-        first: Option<&syn::Expr>,
+        args: &[&syn::Expr],
     ) {
         // Filling a container while constructing its owner is bounded.
         let Some(function) = cx.function() else {
@@ -277,143 +324,31 @@ impl GrowOnlyCollection {
         let constructor = matches!(function.name.as_str(), "new" | "default")
             || function.name.starts_with("with_")
             || function.name.starts_with("from_");
-        if constructor {
+        let owner = cx.impl_type().map(type_name);
+        let builder_step = owner.as_ref().is_some_and(|ty| {
+            self.by_value_methods
+                .contains(&(ty.clone(), function.name.clone()))
+        });
+        if constructor || builder_step {
             return;
         }
-        let map_key_id_like = matches!(method, "insert" | "entry")
-            .then(|| first.is_some_and(|key| is_id_like(cx, key)));
+        let id_like = |index: usize| args.get(index).is_some_and(|arg| is_id_like(cx, arg));
+        let record = |index: usize| args.get(index).is_some_and(|arg| is_record(arg));
+        let (grows_collection, grows_map) = match (method, args.len()) {
+            ("push" | "push_back" | "push_front", _) => (id_like(0) || record(0), false),
+            // `Vec::insert(index, value)` or `HashMap::insert(key, value)`.
+            ("insert", 2) => (id_like(1) || record(1), id_like(0)),
+            // `HashSet::insert(value)`: bounded by its value domain.
+            ("insert", _) => (id_like(0), false),
+            ("entry", _) => (false, id_like(0)),
+            _ => (false, false),
+        };
         self.growth.push(Growth {
             name,
-            owner: cx.impl_type().map(type_name),
+            owner,
             span: span_of(expr),
-            map_key_id_like,
+            grows_collection,
+            grows_map,
         });
     }
-}
-
-/// The container an expression designates, through lock and cell access,
-/// `unwrap`, `?`, derefs and named guards: `self.items`,
-/// `self.items.lock().unwrap()`, `AUDIT.write()?`, `*guard`.
-fn designate(cx: &RsContext<'_>, expr: &syn::Expr) -> Option<Name> {
-    match expr {
-        syn::Expr::Field(field) => match &field.member {
-            syn::Member::Named(ident) => Some(Name::Field(ident.to_string())),
-            syn::Member::Unnamed(_) => None,
-        },
-        syn::Expr::Path(path) => {
-            let ident = path.path.get_ident()?.to_string();
-            if cx.is_static(&ident) {
-                return Some(Name::Static(ident));
-            }
-            let guard = cx
-                .guards()
-                .iter()
-                .rev()
-                .find(|guard| guard.binding.as_deref() == Some(ident.as_str()))?;
-            match guard.lock.rsplit_once('.') {
-                Some((_, field)) => Some(Name::Field(field.trim().to_string())),
-                None if cx.is_static(guard.lock.trim()) => {
-                    Some(Name::Static(guard.lock.trim().to_string()))
-                }
-                None => None,
-            }
-        }
-        syn::Expr::MethodCall(call)
-            if matches!(
-                call.method.to_string().as_str(),
-                "lock"
-                    | "read"
-                    | "write"
-                    | "try_lock"
-                    | "try_read"
-                    | "try_write"
-                    | "borrow_mut"
-                    | "get_mut"
-                    | "unwrap"
-                    | "expect"
-                    | "get_or_init"
-                    | "as_mut"
-            ) =>
-        {
-            designate(cx, &call.receiver)
-        }
-        syn::Expr::Try(try_expr) => designate(cx, &try_expr.expr),
-        syn::Expr::Paren(paren) => designate(cx, &paren.expr),
-        syn::Expr::Await(await_expr) => designate(cx, &await_expr.base),
-        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
-            designate(cx, &unary.expr)
-        }
-        _ => None,
-    }
-}
-
-/// The container kind of a type, looking through locks, cells and lazies:
-/// `Mutex<Vec<T>>`, `LazyLock<RwLock<HashMap<K, V>>>`.
-fn container_kind(ty: &syn::Type) -> Option<ContainerKind> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    let ident = last.ident.to_string();
-    if COLLECTIONS.contains(&ident.as_str()) {
-        return Some(ContainerKind::Collection);
-    }
-    if MAPS.contains(&ident.as_str()) {
-        return Some(ContainerKind::Map);
-    }
-    if !WRAPPERS.contains(&ident.as_str()) {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        syn::GenericArgument::Type(inner) => container_kind(inner),
-        _ => None,
-    })
-}
-
-/// The identifiers in a type: `LazyLock<Mutex<Registry>>` -> LazyLock,
-/// Mutex, Registry.
-fn words(ty: &syn::Type) -> Vec<String> {
-    ty.to_token_stream()
-        .to_string()
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|word| !word.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `Registry<T>` / `crate::state::Registry` -> `Registry`.
-fn type_name(written: &str) -> String {
-    let base = written.split('<').next().unwrap_or(written);
-    base.rsplit("::").next().unwrap_or(base).trim().to_string()
-}
-
-/// A key that names a per-request or per-user value.
-fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr) -> bool {
-    let name = match key {
-        syn::Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Expr::Field(field) => match &field.member {
-            syn::Member::Named(ident) => Some(ident.to_string()),
-            syn::Member::Unnamed(_) => None,
-        },
-        syn::Expr::MethodCall(call)
-            if matches!(
-                call.method.to_string().as_str(),
-                "clone" | "to_string" | "to_owned" | "into"
-            ) =>
-        {
-            return is_id_like(cx, &call.receiver);
-        }
-        syn::Expr::Reference(reference) => return is_id_like(cx, &reference.expr),
-        syn::Expr::Call(call) => {
-            let callee = cx.callee_path(call).unwrap_or_default();
-            return callee.to_ascii_lowercase().contains("uuid");
-        }
-        _ => None,
-    };
-    name.is_some_and(|name| {
-        name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(&name)
-    })
 }

@@ -1,0 +1,75 @@
+//! Where a file's test code is, so the UNB rules can stay quiet in it: a
+//! queue or cache in a test lives for one test, not for the life of a
+//! service. Rules feed items and statements from their hooks (pre-order,
+//! so the enclosing test is known before its body) and ask by span.
+
+use ruff_python_ast::{self as ast, Stmt};
+
+use crate::api::Span;
+use crate::python::PyContext;
+use crate::rust::span_of;
+
+#[derive(Default)]
+pub(crate) struct TestCode {
+    regions: Vec<Span>,
+}
+
+impl TestCode {
+    pub(crate) fn contains(&self, span: Span) -> bool {
+        self.regions
+            .iter()
+            .any(|region| region.start <= span.start && span.end <= region.end)
+    }
+
+    /// `#[test]`, `#[tokio::test]`, `#[bench]` functions and
+    /// `#[cfg(test)]` items.
+    pub(crate) fn note_rust_item(&mut self, item: &syn::Item) {
+        let attrs = match item {
+            syn::Item::Fn(item) => &item.attrs,
+            syn::Item::Mod(item) => &item.attrs,
+            syn::Item::Impl(item) => &item.attrs,
+            _ => return,
+        };
+        if attrs.iter().any(is_test_attribute) {
+            self.regions.push(span_of(item));
+        }
+    }
+
+    /// `def test_*`, and classes that are test cases by name or base.
+    pub(crate) fn note_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
+        let is_test = match stmt {
+            Stmt::FunctionDef(def) => def.name.starts_with("test"),
+            Stmt::ClassDef(class) => is_test_class(cx, class),
+            _ => false,
+        };
+        if is_test {
+            self.regions.push(stmt.into());
+        }
+    }
+}
+
+fn is_test_attribute(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    let last = path
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string());
+    match last.as_deref() {
+        Some("test" | "bench") => true,
+        Some("cfg") => attr
+            .parse_args::<syn::Ident>()
+            .is_ok_and(|ident| ident == "test"),
+        _ => false,
+    }
+}
+
+fn is_test_class(cx: &PyContext<'_>, class: &ast::StmtClassDef) -> bool {
+    let name = class.name.as_str();
+    if name.starts_with("Test") || name.ends_with("Test") || name.ends_with("Tests") {
+        return true;
+    }
+    class.bases().iter().any(|base| {
+        cx.resolve(base)
+            .is_some_and(|base| base.starts_with("unittest.") && base.ends_with("TestCase"))
+    })
+}
