@@ -63,7 +63,10 @@ pub fn check_all(
             .filter(|report| !report.findings.is_empty())
             .collect()
     });
-    files.extend(walk_errors.into_iter().map(|error| FileReport {
+    let walk_errors = walk_errors
+        .into_iter()
+        .filter(|_| project.enabled.contains(READ_ERROR.code));
+    files.extend(walk_errors.map(|error| FileReport {
         path: error.path,
         source: None,
         findings: vec![tool_finding(Diagnostic::new(
@@ -88,6 +91,23 @@ fn tool_finding(diagnostic: Diagnostic) -> Finding {
 
 /// One file, start to end. Never panics: a panic becomes E003.
 pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
+    let path = &candidate.path;
+    let enabled = project.enabled_for(path);
+    let mut report = analyse_file(project, candidate, &enabled);
+    report
+        .findings
+        .retain(|finding| enabled.contains(finding.diagnostic.rule.code));
+    if report.findings.is_empty() {
+        report.source = None;
+    }
+    report
+}
+
+fn analyse_file(
+    project: &Project,
+    candidate: &Candidate,
+    enabled: &BTreeSet<&'static str>,
+) -> FileReport {
     let path = &candidate.path;
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -117,12 +137,11 @@ pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
             return report(path, Some(text.into()), vec![tool_finding(diagnostic)]);
         }
     };
-    let enabled = project.enabled_for(path);
-    let outcome = catch_panic(|| analyse(project, candidate, &source, &enabled));
+    let outcome = catch_panic(|| analyse(project, candidate, &source, enabled));
     if candidate.kind == SourceKind::Rust {
         parse::rust::forget_spans();
     }
-    let mut findings = match outcome {
+    let findings = match outcome {
         Ok(findings) => findings,
         Err(message) => vec![tool_finding(Diagnostic::new(
             &INTERNAL_ERROR,
@@ -130,7 +149,6 @@ pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
             format!("internal error: {message}"),
         ))],
     };
-    findings.retain(|finding| enabled.contains(finding.diagnostic.rule.code));
     report(path, Some(source), findings)
 }
 

@@ -131,6 +131,10 @@ fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
         (Some(source), Some(index)) => index.position(source, offset),
         _ => Position { line: 1, column: 1 },
     };
+    let at_end = |offset: u32| match (source, &index) {
+        (Some(source), Some(index)) => index.end_position(source, offset),
+        _ => Position { line: 1, column: 1 },
+    };
     let findings = file
         .findings
         .iter()
@@ -139,11 +143,11 @@ fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
             Located {
                 finding,
                 start: at(diagnostic.span.start),
-                end: at(diagnostic.span.end),
+                end: at_end(diagnostic.span.end),
                 related: diagnostic
                     .related
                     .iter()
-                    .map(|related| (related, at(related.span.start), at(related.span.end)))
+                    .map(|related| (related, at(related.span.start), at_end(related.span.end)))
                     .collect(),
             }
         })

@@ -40,7 +40,7 @@ pub fn write(out: &mut dyn Write, files: &[LocatedFile<'_>]) -> io::Result<()> {
                     "level": "error",
                     "message": { "text": located.finding.diagnostic.message },
                     "locations": [location(&file.path, located.start, located.end)],
-                    "descriptor": { "id": rule.code, "index": rule_index[rule.code] },
+                    "associatedRule": { "id": rule.code, "index": rule_index[rule.code] },
                 }));
             }
         }
