@@ -53,7 +53,7 @@ fn snapshot(relative: &str) -> Result<(), Failed> {
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {
-            insta::assert_snapshot!(name, run.stdout);
+            insta::assert_snapshot!(name.as_str(), run.stdout);
         });
     });
     outcome.map_err(|_| Failed::from(format!("snapshot `{name}` does not match")))
