@@ -6,6 +6,7 @@
 //! Comments come from the front-ends (the Python token stream, the Rust
 //! comment lexer), so markers inside string literals never count.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 
 use harden_rules::tool::UNUSED_SUPPRESSION;
@@ -75,16 +76,23 @@ pub fn apply(
     diagnostics: Vec<Diagnostic>,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<Finding> {
-    let index = LineIndex::new(source);
+    // Most files have no suppression at all: build the line index only
+    // when one is found.
+    let index = OnceCell::new();
+    let index = || index.get_or_init(|| LineIndex::new(source));
     let mut suppressions = Vec::new();
     let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
     for comment in comments {
         let text = &source[comment.start as usize..comment.end as usize];
-        let line = index.position(source, comment.start).line;
-        let alone = source[index.line_start(line)..comment.start as usize]
+        let parsed = parse_comment(text, comment);
+        if parsed.is_empty() {
+            continue;
+        }
+        let line = index().position(source, comment.start).line;
+        let alone = source[index().line_start(line)..comment.start as usize]
             .trim()
             .is_empty();
-        for suppression in parse_comment(text, comment) {
+        for suppression in parsed {
             let slot = suppressions.len();
             by_line.entry(line).or_default().push(slot);
             if alone {
@@ -97,10 +105,12 @@ pub fn apply(
     let mut findings: Vec<Finding> = diagnostics
         .into_iter()
         .map(|diagnostic| {
-            let line = index.position(source, diagnostic.span.start).line;
             let mut suppressed = false;
-            for &slot in by_line.get(&line).into_iter().flatten() {
-                suppressed |= suppressions[slot].claim(diagnostic.rule.code);
+            if !suppressions.is_empty() {
+                let line = index().position(source, diagnostic.span.start).line;
+                for &slot in by_line.get(&line).into_iter().flatten() {
+                    suppressed |= suppressions[slot].claim(diagnostic.rule.code);
+                }
             }
             Finding {
                 diagnostic,
