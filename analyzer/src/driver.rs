@@ -22,7 +22,7 @@ use crate::suppress::{self, Finding};
 
 /// Stack of each checking thread. Parsers and rule walks recurse once per
 /// nesting level; the nesting pre-scan bounds brackets, this bounds the rest.
-const STACK_SIZE: usize = 256 * 1024 * 1024;
+const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// The outcome for one file.
 #[derive(Debug)]
@@ -124,7 +124,9 @@ fn analyse_file(
         }
     };
     let source: Arc<str> = match String::from_utf8(bytes) {
-        Ok(text) => text.into(),
+        // Offsets and columns count from after a byte order mark, as
+        // editors do.
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(&text).into(),
         Err(error) => {
             let offset = error.utf8_error().valid_up_to() as u32;
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();

@@ -97,10 +97,10 @@ fn deep_nesting_is_e001_not_a_stack_overflow() {
 }
 
 #[test]
-fn deep_nesting_without_brackets_does_not_overflow_either() {
+fn the_longest_accepted_chains_are_analysed_without_overflow() {
     // Unary chains recurse in the parsers and the rule walk without a bracket
-    // in sight: the large worker stack has to absorb them.
-    let depth = 10_000;
+    // in sight: up to the chain limit, the worker stack has to absorb them.
+    let depth = 4_000;
     let python = format!("async def f():\n    x = {}1\n", "not ".repeat(depth));
     let rust = format!("async fn f() {{ let x = {}1; }}\n", "!".repeat(depth));
     let dir = scratch(&[
@@ -114,6 +114,40 @@ fn deep_nesting_without_brackets_does_not_overflow_either() {
         findings(&json(&run.stdout)),
         [finding("BLK001", "ok.py", 5, 5)]
     );
+}
+
+#[test]
+fn long_operator_chains_are_e001_not_a_stack_overflow() {
+    let depth = 100_000;
+    let files = [
+        ("not.py", format!("x = {}1\n", "not ".repeat(depth))),
+        ("sum.py", format!("x = 1{}\n", " + 1".repeat(depth))),
+        (
+            "bang.rs",
+            format!("fn f() {{ let x = {}1; }}\n", "!".repeat(depth)),
+        ),
+        (
+            "sum.rs",
+            format!("fn f() {{ let x = 1{}; }}\n", " + 1".repeat(depth)),
+        ),
+    ];
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+    let dir = scratch(&borrowed);
+    let run = harden(dir.path(), &["check", "--output-format", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = json(&run.stdout);
+    let codes: Vec<String> = findings(&report)
+        .into_iter()
+        .map(|(code, ..)| code)
+        .collect();
+    assert_eq!(codes, ["E001"; 4]);
+    for finding in report["findings"].as_array().unwrap() {
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("expression too deeply chained to analyse"),
+            "{message}"
+        );
+    }
 }
 
 #[test]
@@ -283,4 +317,22 @@ fn output_is_identical_with_one_or_eight_threads() {
     );
     assert!(one.stdout.contains("\"findings\""));
     assert_eq!(one.stdout, eight.stdout);
+}
+
+#[test]
+fn byte_order_marks_shebangs_and_crlf_keep_positions_right() {
+    let python = format!("\u{feff}{}", SLEEPY_PY.replace('\n', "\r\n"));
+    let rust = format!("#!/usr/bin/env rust-script\n{}", harden_tests::SLEEPY_RS);
+    let dir = scratch(&[("bom.py", &python), ("script.rs", &rust)]);
+    let run = harden(dir.path(), &["check", "--output-format", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = json(&run.stdout);
+    assert_eq!(
+        findings(&report),
+        [
+            finding("BLK001", "bom.py", 5, 5),
+            finding("BLK001", "script.rs", 5, 5)
+        ]
+    );
+    assert_eq!(report["findings"][0]["end"]["column"], 18);
 }
