@@ -53,7 +53,7 @@ pub struct SyntaxError {
 /// chains (`not not x`, `!!x`, `a ** b ** c`) and long left-associative
 /// ones (`a + b + ...`, `x.f().g()...`) all become trees as deep as the
 /// chain is long, and parsers, rule walks and drops recurse through them.
-pub const MAX_OPERATOR_CHAIN: usize = 4096;
+pub const MAX_OPERATOR_CHAIN: usize = 16_384;
 
 /// Rejects files nested deeper than [`MAX_NESTING`] or with operator chains
 /// longer than [`MAX_OPERATOR_CHAIN`], before any parser runs.

@@ -191,14 +191,14 @@ mod tests {
         assert_eq!(nesting_depth(&list).max_chain, 2);
         let lines = "y = a + b\n".repeat(5000);
         assert_eq!(nesting_depth(&lines).max_chain, 2);
-        let chain = format!("z = {}x\n", "not ".repeat(5000));
-        assert_eq!(nesting_depth(&chain).max_chain, 5001);
+        let chain = format!("z = {}x\n", "not ".repeat(20_000));
+        assert_eq!(nesting_depth(&chain).max_chain, 20_001);
         let Err(error) = parse(&chain, false) else {
             panic!("expected an error");
         };
         assert_eq!(
             error.message,
-            "expression too deeply chained to analyse (5001 operators > 4096)"
+            "expression too deeply chained to analyse (20001 operators > 16384)"
         );
     }
 
