@@ -52,6 +52,11 @@ pub fn check_all(
     threads: usize,
 ) -> Result<CheckResult, rayon::ThreadPoolBuildError> {
     install_panic_hook();
+    // More threads than files would only reserve idle stacks.
+    let threads = match threads {
+        0 => 0,
+        n => n.min(candidates.len().max(1)),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(STACK_SIZE)

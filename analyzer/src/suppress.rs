@@ -243,3 +243,80 @@ fn looks_like_code(text: &str) -> bool {
     let digits = text.trim_start_matches(|c: char| c.is_ascii_uppercase());
     digits.len() < text.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (flavour, codes) of each directive in a comment; `None` for bare.
+    fn parse(text: &str) -> Vec<(Flavour, Option<Vec<String>>)> {
+        parse_comment(text, Span::default())
+            .into_iter()
+            .map(|suppression| {
+                let codes = suppression
+                    .codes
+                    .map(|codes| codes.into_iter().map(|code| code.text).collect());
+                (suppression.flavour, codes)
+            })
+            .collect()
+    }
+
+    fn codes(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|code| code.to_string()).collect())
+    }
+
+    #[test]
+    fn harden_directives() {
+        assert_eq!(
+            parse("# harden: ignore[BLK001, blocking-sleep-in-async]"),
+            [(
+                Flavour::Harden,
+                codes(&["BLK001", "blocking-sleep-in-async"])
+            )]
+        );
+        assert_eq!(
+            parse("#harden:ignore [BLK001]"),
+            [(Flavour::Harden, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("# harden: ignore"), [(Flavour::Harden, None)]);
+        assert_eq!(
+            parse("// harden: ignore[BLK001]"),
+            [(Flavour::Harden, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("/* harden: ignore */"), [(Flavour::Harden, None)]);
+        assert!(parse("# harden: ignored").is_empty());
+        assert!(parse("# see harden: ignore[BLK001] docs").is_empty());
+    }
+
+    #[test]
+    fn noqa_keeps_only_harden_codes() {
+        assert_eq!(
+            parse("# noqa: E501, BLK001"),
+            [(Flavour::Noqa, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("#NOQA:BLK001"), [(Flavour::Noqa, codes(&["BLK001"]))]);
+        assert_eq!(parse("# noqa"), [(Flavour::Noqa, None)]);
+        assert!(parse("# noqa: E501").is_empty());
+        assert!(parse("# noqanything").is_empty());
+    }
+
+    #[test]
+    fn several_directives_in_one_python_comment() {
+        assert_eq!(
+            parse("# type: ignore  # noqa: BLK001  # harden: ignore[E004]"),
+            [
+                (Flavour::Noqa, codes(&["BLK001"])),
+                (Flavour::Harden, codes(&["E004"]))
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_look_like_codes() {
+        assert!(looks_like_code("BLK001"));
+        assert!(looks_like_code("E4"));
+        assert!(!looks_like_code("BLK"));
+        assert!(!looks_like_code("001"));
+        assert!(!looks_like_code("blk001"));
+    }
+}
