@@ -119,8 +119,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }));
     }
     let text = read(path)?;
-    let options: Options =
-        toml::from_str(&text).map_err(|error| ConfigError::invalid(path, toml_message(&error)))?;
+    let options: Options = toml::from_str(&text)
+        .map_err(|error| ConfigError::invalid(path, toml_message(&error, &text)))?;
     validate(path, &options)?;
     Ok(Config {
         path: path.to_path_buf(),
@@ -130,8 +130,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 fn load_pyproject(path: &Path) -> Result<Option<Config>, ConfigError> {
     let text = read(path)?;
-    let pyproject: Pyproject =
-        toml::from_str(&text).map_err(|error| ConfigError::invalid(path, toml_message(&error)))?;
+    let pyproject: Pyproject = toml::from_str(&text)
+        .map_err(|error| ConfigError::invalid(path, toml_message(&error, &text)))?;
     let Some(options) = pyproject.tool.and_then(|tool| tool.harden) else {
         return Ok(None);
     };
@@ -149,11 +149,13 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
-/// toml's message with its source excerpt folded onto one line.
-fn toml_message(error: &toml::de::Error) -> String {
-    let mut message = error.message().to_string();
+/// toml's message on one line, with the position it points at.
+fn toml_message(error: &toml::de::Error, text: &str) -> String {
+    let mut message = error.message().trim_end().to_string();
     if let Some(span) = error.span() {
-        message.push_str(&format!(" (at byte {})", span.start));
+        let index = crate::locate::LineIndex::new(text);
+        let at = index.position(text, span.start as u32);
+        message.push_str(&format!(" (line {}, column {})", at.line, at.column));
     }
     message
 }

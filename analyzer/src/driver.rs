@@ -22,7 +22,7 @@ use crate::suppress::{self, Finding};
 
 /// Stack of each checking thread. Parsers and rule walks recurse once per
 /// nesting level; the nesting pre-scan bounds brackets, this bounds the rest.
-const STACK_SIZE: usize = 256 * 1024 * 1024;
+const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// The outcome for one file.
 #[derive(Debug)]
@@ -52,6 +52,11 @@ pub fn check_all(
     threads: usize,
 ) -> Result<CheckResult, rayon::ThreadPoolBuildError> {
     install_panic_hook();
+    // More threads than files would only reserve idle stacks.
+    let threads = match threads {
+        0 => 0,
+        n => n.min(candidates.len().max(1)),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(STACK_SIZE)
@@ -63,7 +68,10 @@ pub fn check_all(
             .filter(|report| !report.findings.is_empty())
             .collect()
     });
-    files.extend(walk_errors.into_iter().map(|error| FileReport {
+    let walk_errors = walk_errors
+        .into_iter()
+        .filter(|_| project.enabled.contains(READ_ERROR.code));
+    files.extend(walk_errors.map(|error| FileReport {
         path: error.path,
         source: None,
         findings: vec![tool_finding(Diagnostic::new(
@@ -89,6 +97,23 @@ fn tool_finding(diagnostic: Diagnostic) -> Finding {
 /// One file, start to end. Never panics: a panic becomes E003.
 pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
     let path = &candidate.path;
+    let enabled = project.enabled_for(path);
+    let mut report = analyse_file(project, candidate, &enabled);
+    report
+        .findings
+        .retain(|finding| enabled.contains(finding.diagnostic.rule.code));
+    if report.findings.is_empty() {
+        report.source = None;
+    }
+    report
+}
+
+fn analyse_file(
+    project: &Project,
+    candidate: &Candidate,
+    enabled: &BTreeSet<&'static str>,
+) -> FileReport {
+    let path = &candidate.path;
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -104,7 +129,9 @@ pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
         }
     };
     let source: Arc<str> = match String::from_utf8(bytes) {
-        Ok(text) => text.into(),
+        // Offsets and columns count from after a byte order mark, as
+        // editors do.
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(&text).into(),
         Err(error) => {
             let offset = error.utf8_error().valid_up_to() as u32;
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
@@ -117,12 +144,11 @@ pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
             return report(path, Some(text.into()), vec![tool_finding(diagnostic)]);
         }
     };
-    let enabled = project.enabled_for(path);
-    let outcome = catch_panic(|| analyse(project, candidate, &source, &enabled));
+    let outcome = catch_panic(|| analyse(project, candidate, &source, enabled));
     if candidate.kind == SourceKind::Rust {
         parse::rust::forget_spans();
     }
-    let mut findings = match outcome {
+    let findings = match outcome {
         Ok(findings) => findings,
         Err(message) => vec![tool_finding(Diagnostic::new(
             &INTERNAL_ERROR,
@@ -130,7 +156,6 @@ pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
             format!("internal error: {message}"),
         ))],
     };
-    findings.retain(|finding| enabled.contains(finding.diagnostic.rule.code));
     report(path, Some(source), findings)
 }
 

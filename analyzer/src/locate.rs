@@ -43,6 +43,16 @@ impl LineIndex {
         }
     }
 
+    /// The position of an exclusive end offset: an offset inside a
+    /// character moves to the character's end.
+    pub fn end_position(&self, source: &str, offset: u32) -> Position {
+        let mut offset = (offset as usize).min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset += 1;
+        }
+        self.position(source, offset as u32)
+    }
+
     /// The text of a 1-based line, without its line break.
     pub fn line_text<'a>(&self, source: &'a str, line: usize) -> &'a str {
         let start = self.line_starts[line - 1];

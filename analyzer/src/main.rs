@@ -1,7 +1,7 @@
 //! The `harden` command line: argument parsing only; the work is in the
 //! library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -90,16 +90,10 @@ fn main() -> ExitCode {
                 ListFormat::Text => OutputFormat::Text,
                 ListFormat::Json => OutputFormat::Json,
             };
-            match harden::list_rules(&mut std::io::stdout().lock(), format) {
-                Ok(()) => ExitStatus::Success,
-                Err(error) => fail(&error),
-            }
+            written(harden::list_rules(&mut std::io::stdout().lock(), format))
         }
         Command::Rule { rule } => match harden::explain_rule(&rule) {
-            Some(doc) => {
-                print!("{doc}");
-                ExitStatus::Success
-            }
+            Some(doc) => written(std::io::stdout().lock().write_all(doc.as_bytes())),
             None => fail(&format!("unknown rule `{rule}` (see `harden rules`)")),
         },
     };
@@ -135,6 +129,14 @@ fn check(args: CheckArgs) -> ExitStatus {
         output_file: args.output_file,
     };
     harden::check(&request, &options, &cwd).unwrap_or_else(|error| fail(&error))
+}
+
+/// A closed pipe (`harden rules | head`) is not a failure.
+fn written(result: std::io::Result<()>) -> ExitStatus {
+    match result {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => fail(&error),
+        _ => ExitStatus::Success,
+    }
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ExitStatus {

@@ -6,6 +6,7 @@
 //! Comments come from the front-ends (the Python token stream, the Rust
 //! comment lexer), so markers inside string literals never count.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 
 use harden_rules::tool::UNUSED_SUPPRESSION;
@@ -75,16 +76,23 @@ pub fn apply(
     diagnostics: Vec<Diagnostic>,
     enabled: &BTreeSet<&'static str>,
 ) -> Vec<Finding> {
-    let index = LineIndex::new(source);
+    // Most files have no suppression at all: build the line index only
+    // when one is found.
+    let index = OnceCell::new();
+    let index = || index.get_or_init(|| LineIndex::new(source));
     let mut suppressions = Vec::new();
     let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
     for comment in comments {
         let text = &source[comment.start as usize..comment.end as usize];
-        let line = index.position(source, comment.start).line;
-        let alone = source[index.line_start(line)..comment.start as usize]
+        let parsed = parse_comment(text, comment);
+        if parsed.is_empty() {
+            continue;
+        }
+        let line = index().position(source, comment.start).line;
+        let alone = source[index().line_start(line)..comment.start as usize]
             .trim()
             .is_empty();
-        for suppression in parse_comment(text, comment) {
+        for suppression in parsed {
             let slot = suppressions.len();
             by_line.entry(line).or_default().push(slot);
             if alone {
@@ -97,10 +105,12 @@ pub fn apply(
     let mut findings: Vec<Finding> = diagnostics
         .into_iter()
         .map(|diagnostic| {
-            let line = index.position(source, diagnostic.span.start).line;
             let mut suppressed = false;
-            for &slot in by_line.get(&line).into_iter().flatten() {
-                suppressed |= suppressions[slot].claim(diagnostic.rule.code);
+            if !suppressions.is_empty() {
+                let line = index().position(source, diagnostic.span.start).line;
+                for &slot in by_line.get(&line).into_iter().flatten() {
+                    suppressed |= suppressions[slot].claim(diagnostic.rule.code);
+                }
             }
             Finding {
                 diagnostic,
@@ -232,4 +242,81 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 fn looks_like_code(text: &str) -> bool {
     let digits = text.trim_start_matches(|c: char| c.is_ascii_uppercase());
     digits.len() < text.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (flavour, codes) of each directive in a comment; `None` for bare.
+    fn parse(text: &str) -> Vec<(Flavour, Option<Vec<String>>)> {
+        parse_comment(text, Span::default())
+            .into_iter()
+            .map(|suppression| {
+                let codes = suppression
+                    .codes
+                    .map(|codes| codes.into_iter().map(|code| code.text).collect());
+                (suppression.flavour, codes)
+            })
+            .collect()
+    }
+
+    fn codes(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|code| code.to_string()).collect())
+    }
+
+    #[test]
+    fn harden_directives() {
+        assert_eq!(
+            parse("# harden: ignore[BLK001, blocking-sleep-in-async]"),
+            [(
+                Flavour::Harden,
+                codes(&["BLK001", "blocking-sleep-in-async"])
+            )]
+        );
+        assert_eq!(
+            parse("#harden:ignore [BLK001]"),
+            [(Flavour::Harden, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("# harden: ignore"), [(Flavour::Harden, None)]);
+        assert_eq!(
+            parse("// harden: ignore[BLK001]"),
+            [(Flavour::Harden, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("/* harden: ignore */"), [(Flavour::Harden, None)]);
+        assert!(parse("# harden: ignored").is_empty());
+        assert!(parse("# see harden: ignore[BLK001] docs").is_empty());
+    }
+
+    #[test]
+    fn noqa_keeps_only_harden_codes() {
+        assert_eq!(
+            parse("# noqa: E501, BLK001"),
+            [(Flavour::Noqa, codes(&["BLK001"]))]
+        );
+        assert_eq!(parse("#NOQA:BLK001"), [(Flavour::Noqa, codes(&["BLK001"]))]);
+        assert_eq!(parse("# noqa"), [(Flavour::Noqa, None)]);
+        assert!(parse("# noqa: E501").is_empty());
+        assert!(parse("# noqanything").is_empty());
+    }
+
+    #[test]
+    fn several_directives_in_one_python_comment() {
+        assert_eq!(
+            parse("# type: ignore  # noqa: BLK001  # harden: ignore[E004]"),
+            [
+                (Flavour::Noqa, codes(&["BLK001"])),
+                (Flavour::Harden, codes(&["E004"]))
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_look_like_codes() {
+        assert!(looks_like_code("BLK001"));
+        assert!(looks_like_code("E4"));
+        assert!(!looks_like_code("BLK"));
+        assert!(!looks_like_code("001"));
+        assert!(!looks_like_code("blk001"));
+    }
 }

@@ -28,7 +28,17 @@ impl ParsedRust {
 pub fn parse(source: &str) -> Result<ParsedRust, SyntaxError> {
     let (depth, comments) = scan(source);
     check_nesting(depth)?;
-    match syn::parse_file(source) {
+    // syn drops a shebang line before parsing, which would shift every span
+    // by its length: blank it instead so offsets stay those of `source`.
+    let blanked;
+    let text = match shebang_len(source) {
+        Some(len) => {
+            blanked = format!("{}{}", " ".repeat(len), &source[len..]);
+            blanked.as_str()
+        }
+        None => source,
+    };
+    match syn::parse_file(text) {
         Ok(file) => Ok(ParsedRust { file, comments }),
         Err(error) => {
             let range = error.span().byte_range();
@@ -41,6 +51,15 @@ pub fn parse(source: &str) -> Result<ParsedRust, SyntaxError> {
             })
         }
     }
+}
+
+/// The length of a `#!` interpreter line; `#![attr]` is not one.
+fn shebang_len(source: &str) -> Option<usize> {
+    let rest = source.strip_prefix("#!")?;
+    if rest.trim_start().starts_with('[') {
+        return None;
+    }
+    Some(source.find('\n').unwrap_or(source.len()))
 }
 
 /// Drops this thread's span source map, which otherwise grows with every
@@ -71,8 +90,22 @@ fn scan(source: &str) -> (NestingDepth, Vec<Span>) {
             }
             b'"' => skip_quoted(bytes, i + 1, b'"'),
             b'\'' => skip_char_or_lifetime(bytes, i),
-            b'r' | b'b' | b'c' if !is_ident_byte(i.checked_sub(1).map(|j| bytes[j])) => {
-                skip_prefixed_literal(bytes, i).unwrap_or(i + 1)
+            byte if is_ident_byte(Some(byte)) => {
+                if let Some(end) = matches!(byte, b'r' | b'b' | b'c')
+                    .then(|| skip_prefixed_literal(bytes, i))
+                    .flatten()
+                {
+                    end
+                } else {
+                    let end = i + bytes[i..]
+                        .iter()
+                        .take_while(|&&byte| is_ident_byte(Some(byte)))
+                        .count();
+                    if is_operator_keyword(&bytes[i..end]) {
+                        depth.operator(i);
+                    }
+                    end
+                }
             }
             b'(' | b'[' | b'{' => {
                 depth.open(i);
@@ -82,10 +115,27 @@ fn scan(source: &str) -> (NestingDepth, Vec<Span>) {
                 depth.close();
                 i + 1
             }
+            b',' | b';' => {
+                depth.separator();
+                i + 1
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'!' | b'<' | b'>' | b'='
+            | b'.' | b'?' => {
+                depth.operator(i);
+                i + 1
+            }
             _ => i + 1,
         };
     }
     (depth, comments)
+}
+
+/// Keywords that take an expression operand: `return return x` nests.
+fn is_operator_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"return" | b"break" | b"yield" | b"as" | b"move" | b"async" | b"box"
+    )
 }
 
 fn span(start: usize, end: usize) -> Span {
@@ -223,7 +273,33 @@ let d = b"//"; let e: &'static str = "x"; /* outer /* inner */ still */ let f = 
         let source = "fn f<'a>(x: &'a str) -> char { '(' } // c\n";
         let (depth, _) = scan(source);
         assert_eq!(comment_texts(source), ["// c"]);
-        assert_eq!(depth.max, 2);
+        // The `(` inside the char literal does not count.
+        assert_eq!(depth.max, 1);
+    }
+
+    #[test]
+    fn long_method_chains_are_rejected_but_long_lists_are_not() {
+        let list = format!("const X: [i32; 5000] = [{}];", "-1, ".repeat(5000));
+        assert!(scan(&list).0.max_chain < 10);
+        let chain = format!("fn f() {{ x{}; }}", ".f()".repeat(20_000));
+        let Err(error) = parse(&chain) else {
+            panic!("expected an error");
+        };
+        assert_eq!(
+            error.message,
+            "expression too deeply chained to analyse (20000 operators > 16384)"
+        );
+    }
+
+    #[test]
+    fn a_shebang_does_not_shift_spans() {
+        let source = "#!/usr/bin/env run-cargo-script\nfn main() { let x = ; }\n";
+        let Err(error) = parse(source) else {
+            panic!("expected an error");
+        };
+        let at = source.find("; }").unwrap() as u32;
+        assert_eq!(error.span.start, at);
+        forget_spans();
     }
 
     #[test]

@@ -131,6 +131,10 @@ fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
         (Some(source), Some(index)) => index.position(source, offset),
         _ => Position { line: 1, column: 1 },
     };
+    let at_end = |offset: u32| match (source, &index) {
+        (Some(source), Some(index)) => index.end_position(source, offset),
+        _ => Position { line: 1, column: 1 },
+    };
     let findings = file
         .findings
         .iter()
@@ -139,11 +143,11 @@ fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
             Located {
                 finding,
                 start: at(diagnostic.span.start),
-                end: at(diagnostic.span.end),
+                end: at_end(diagnostic.span.end),
                 related: diagnostic
                     .related
                     .iter()
-                    .map(|related| (related, at(related.span.start), at(related.span.end)))
+                    .map(|related| (related, at(related.span.start), at_end(related.span.end)))
                     .collect(),
             }
         })
@@ -173,5 +177,91 @@ fn plural(count: usize, noun: &str) -> String {
         format!("{count} {noun}")
     } else {
         format!("{count} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use harden_rules::Diagnostic;
+
+    use super::*;
+
+    /// No rule of the BLK001 kind has related locations, so build one.
+    fn result_with_related() -> CheckResult {
+        let source = "def helper():\n    time.sleep(1)\n\nasync def f():\n    helper()\n";
+        let call = source.find("helper()\n").unwrap() as u32;
+        let sleep = source.find("time.sleep").unwrap() as u32;
+        let diagnostic = Diagnostic::new(
+            harden_rules::REGISTRY[0].meta,
+            harden_rules::Span::new(call, call + 8),
+            "`helper` blocks",
+        )
+        .with_related(
+            harden_rules::Span::new(sleep, sleep + 13),
+            "the blocking call",
+        );
+        CheckResult {
+            files_checked: 1,
+            files: vec![FileReport {
+                path: PathBuf::from("/repo/app.py"),
+                source: Some(Arc::from(source)),
+                findings: vec![Finding {
+                    diagnostic,
+                    suppressed: false,
+                }],
+            }],
+        }
+    }
+
+    fn render(format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        let options = ReportOptions {
+            format,
+            ..ReportOptions::default()
+        };
+        write(
+            &mut out,
+            &result_with_related(),
+            Path::new("/repo"),
+            options,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn related_locations_reach_every_format() {
+        let text = render(OutputFormat::Text);
+        assert!(text.contains("the blocking call"), "{text}");
+        assert!(text.contains("[app.py:5:5]"), "{text}");
+
+        let json: serde_json::Value = serde_json::from_str(&render(OutputFormat::Json)).unwrap();
+        let related = &json["findings"][0]["related"][0];
+        assert_eq!(related["path"], "app.py");
+        assert_eq!(
+            related["start"],
+            serde_json::json!({"line": 2, "column": 5})
+        );
+        assert_eq!(related["end"], serde_json::json!({"line": 2, "column": 18}));
+        assert_eq!(related["message"], "the blocking call");
+
+        let sarif: serde_json::Value = serde_json::from_str(&render(OutputFormat::Sarif)).unwrap();
+        let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0];
+        assert_eq!(related["message"]["text"], "the blocking call");
+        assert_eq!(related["physicalLocation"]["region"]["startLine"], 2);
+    }
+
+    #[test]
+    fn paths_outside_the_current_directory_stay_absolute() {
+        assert_eq!(
+            display_path(Path::new("/repo/a/b.py"), Path::new("/repo")),
+            "a/b.py"
+        );
+        assert_eq!(
+            display_path(Path::new("/other/b.py"), Path::new("/repo")),
+            "/other/b.py"
+        );
     }
 }

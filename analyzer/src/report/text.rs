@@ -16,6 +16,10 @@ use harden_rules::Severity;
 /// Fixed so that output (and its snapshots) does not depend on the terminal.
 const WIDTH: usize = 100;
 
+/// Lines longer than this (minified or generated code) are not shown: the
+/// snippet would flood the terminal.
+const MAX_SNIPPET_LINE: usize = 400;
+
 pub fn write(
     out: &mut dyn Write,
     files: &[LocatedFile<'_>],
@@ -38,7 +42,14 @@ pub fn write(
             .iter()
             .filter(|located| !located.finding.suppressed)
         {
-            let report = TextFinding::new(located, &named, source.len());
+            let long_line = file.index.as_ref().is_some_and(|index| {
+                index.line_text(&source, located.start.line).len() > MAX_SNIPPET_LINE
+            });
+            let report = if long_line {
+                TextFinding::without_snippet(located, &file.path)
+            } else {
+                TextFinding::new(located, &named, source.len())
+            };
             let mut rendered = String::new();
             handler
                 .render_report(&mut rendered, &report)
@@ -83,7 +94,8 @@ pub fn write_statistics(out: &mut dyn Write, totals: &Totals) -> io::Result<()> 
 /// A finding as miette wants it.
 struct TextFinding<'a> {
     located: &'a Located<'a>,
-    source: &'a NamedSource<Arc<str>>,
+    source: Option<&'a NamedSource<Arc<str>>>,
+    message: String,
     code: String,
     labels: Vec<LabeledSpan>,
 }
@@ -106,9 +118,25 @@ impl<'a> TextFinding<'a> {
         }));
         Self {
             located,
-            source,
+            source: Some(source),
+            message: diagnostic.message.clone(),
             code: format!("{} {}", rule.code, rule.name),
             labels,
+        }
+    }
+
+    /// The location in the message instead of a snippet of a huge line.
+    fn without_snippet(located: &'a Located<'a>, path: &str) -> Self {
+        let rule = located.rule();
+        Self {
+            located,
+            source: None,
+            message: format!(
+                "{} (at {path}:{}:{}; line too long to show)",
+                located.finding.diagnostic.message, located.start.line, located.start.column
+            ),
+            code: format!("{} {}", rule.code, rule.name),
+            labels: Vec::new(),
         }
     }
 }
@@ -123,7 +151,7 @@ impl fmt::Debug for TextFinding<'_> {
 
 impl fmt::Display for TextFinding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.located.finding.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -151,10 +179,13 @@ impl MietteDiagnostic for TextFinding<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source)
+        self.source.map(|source| source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
         Some(Box::new(self.labels.iter().cloned()))
     }
 }
