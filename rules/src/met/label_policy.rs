@@ -7,13 +7,9 @@ use std::fmt;
 
 use crate::api::LabelPolicy;
 
-/// Label names whose values are unbounded per request, user or event.
-///
-/// `url`, `uri` and `query` are not in the default list although RULES.md
-/// names them: on real code they label configured probe targets and named
-/// queries far more often than raw request URLs or SQL text, so they are
-/// opt-in (`extend-forbidden-labels = ["url", "uri", "query"]`).
-/// `full_path` (the raw request path) stays.
+/// Label names whose values are unbounded per request, user or event: the
+/// default list of RULES.md. `url`, `uri` and `query` also name configured
+/// probe targets or named queries at times; `allowed-labels` exempts them.
 pub const DEFAULT_FORBIDDEN: &[&str] = &[
     "user_id",
     "userid",
@@ -35,7 +31,10 @@ pub const DEFAULT_FORBIDDEN: &[&str] = &[
     "ip_address",
     "client_ip",
     "remote_addr",
+    "url",
+    "uri",
     "full_path",
+    "query",
     "user_agent",
     "token",
     "api_key",
@@ -186,12 +185,19 @@ mod tests {
     #[test]
     fn default_list_matches_exact_names_and_patterns_case_insensitively() {
         let policy = policy();
-        for name in ["user_id", "USER_ID", "email", "Session", "ip", "card_uuid"] {
+        for name in [
+            "user_id",
+            "USER_ID",
+            "email",
+            "Session",
+            "ip",
+            "card_uuid",
+            "url",
+            "query",
+        ] {
             assert!(policy.is_forbidden(name), "{name}");
         }
-        for name in [
-            "method", "status", "route", "endpoint", "id_kind", "region", "url", "query",
-        ] {
+        for name in ["method", "status", "route", "endpoint", "id_kind", "region"] {
             assert!(!policy.is_forbidden(name), "{name}");
         }
     }

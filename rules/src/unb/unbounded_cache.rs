@@ -9,9 +9,11 @@ declare_rule! {
     /// ## What it does
     /// Flags a memoizing decorator with no size limit, `@functools.cache`
     /// or `@functools.lru_cache(maxsize=None)` (also through aliases), on
-    /// a function or method that takes a per-request value: a parameter
-    /// named like an id, a URL, a session, a token or a timestamp (the names
-    /// the metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
+    /// a function that takes a per-request value: a parameter named like an
+    /// id, a URL, a session, a token or a timestamp (the names the
+    /// metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
+    /// Also flags `@lru_cache` / `@cache`, bounded or not, on an instance
+    /// method: the cache keys on `self`.
     ///
     /// ## Why is this bad?
     /// An unbounded cache keeps one entry per distinct argument for the
@@ -45,9 +47,8 @@ declare_rule! {
     /// An unbounded cache whose parameters are not named like per-request
     /// values (`name`, `path`, `n`) is not reported: most memoize over a
     /// small fixed domain (config keys, enum values, recursion depth), which
-    /// a static tool cannot tell from request data. Bounded `@lru_cache` on
-    /// a method keeps at most `maxsize` instances alive and is not reported
-    /// either. `@staticmethod`, caches in test code and other caching
+    /// a static tool cannot tell from request data. `@staticmethod` and
+    /// `@classmethod` caches, caches in test code and other caching
     /// libraries (`cachetools`, `diskcache`) are not checked.
     pub static UNBOUNDED_CACHE = {
         code: "UNB003",
@@ -76,7 +77,7 @@ enum CacheDecorator {
     /// `@cache`, `@lru_cache(maxsize=None)`.
     Unbounded(String),
     /// `@lru_cache`, `@lru_cache(128)`.
-    Bounded,
+    Bounded(String),
 }
 
 impl PythonRule for UnboundedCache {
@@ -93,26 +94,46 @@ impl PythonRule for UnboundedCache {
         if matches!(kind, MethodKind::Static) {
             return;
         }
-        let Some(key) = id_like_parameter(cx, def) else {
-            return;
-        };
         for decorator in &def.decorator_list {
-            let Some(CacheDecorator::Unbounded(name)) = cache_decorator(cx, &decorator.expression)
-            else {
+            let Some(cache) = cache_decorator(cx, &decorator.expression) else {
                 continue;
             };
-            let message = match kind {
-                MethodKind::Instance => format!(
-                    "`{name}` on a method keeps one entry per distinct `{key}` and every `self` alive"
-                ),
-                _ => format!("`{name}` keeps one entry per distinct `{key}` forever"),
-            };
-            out.push(
-                Diagnostic::new(&UNBOUNDED_CACHE, decorator, message)
-                    .with_help("bound it with `functools.lru_cache(maxsize=N)`"),
-            );
+            if let Some(diagnostic) = cache_finding(cx, def, kind, cache, decorator) {
+                out.push(diagnostic);
+            }
         }
     }
+}
+
+/// What to report for one cache decorator. On an instance method any
+/// `lru_cache`/`cache` keys on `self` and keeps instances alive, bounded or
+/// not; elsewhere only an unbounded cache over per-request values grows.
+fn cache_finding(
+    cx: &PyContext<'_>,
+    def: &ast::StmtFunctionDef,
+    kind: MethodKind,
+    cache: CacheDecorator,
+    decorator: &ast::Decorator,
+) -> Option<Diagnostic> {
+    let (message, help) = match (kind, cache) {
+        (MethodKind::Instance, CacheDecorator::Unbounded(name)) => (
+            format!("`{name}` on a method keeps every `self` it was called with alive, forever"),
+            "cache per instance (`self.f = functools.lru_cache(maxsize=N)(self._f)`) or key a module-level bounded cache on what the method needs",
+        ),
+        (MethodKind::Instance, CacheDecorator::Bounded(name)) => (
+            format!("`{name}` on a method keeps up to `maxsize` instances alive through `self`"),
+            "cache per instance (`self.f = functools.lru_cache(maxsize=N)(self._f)`) so entries die with their instance",
+        ),
+        (_, CacheDecorator::Unbounded(name)) => {
+            let key = id_like_parameter(cx, def)?;
+            (
+                format!("`{name}` keeps one entry per distinct `{key}` forever"),
+                "bound it with `functools.lru_cache(maxsize=N)`",
+            )
+        }
+        (_, CacheDecorator::Bounded(_)) => return None,
+    };
+    Some(Diagnostic::new(&UNBOUNDED_CACHE, decorator, message).with_help(help))
 }
 
 /// The first parameter named like a per-request value (`user_id`, `email`,
@@ -179,7 +200,7 @@ fn cache_decorator(cx: &PyContext<'_>, expression: &Expr) -> Option<CacheDecorat
             let maxsize = call.and_then(|call| call.arguments.find_argument_value("maxsize", 0));
             match maxsize {
                 Some(Expr::NoneLiteral(_)) => Some(CacheDecorator::Unbounded(name)),
-                _ => Some(CacheDecorator::Bounded),
+                _ => Some(CacheDecorator::Bounded(name)),
             }
         }
         _ => None,
