@@ -148,7 +148,7 @@ impl RustRule for BlockingFileIoInAsync {
                     format!("`{callee}` blocks a runtime worker thread on file I/O inside async code"),
                 )
                 .with_help(
-                    "use `tokio::fs`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`",
+                    "use `tokio::fs`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden_harness::nonblocking]`",
                 ),
             );
         }

@@ -213,9 +213,9 @@ impl PythonRule for BlockingNetworkInAsync {
 
 fn rust_help(callee: &str) -> &'static str {
     if callee.starts_with("std::net::") {
-        "use `tokio::net`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`"
+        "use `tokio::net`, or `tokio::task::spawn_blocking`, or mark the fn `#[harden_harness::nonblocking]`"
     } else {
-        "use the async `reqwest::Client` (`.send().await`), or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`"
+        "use the async `reqwest::Client` (`.send().await`), or `tokio::task::spawn_blocking`, or mark the fn `#[harden_harness::nonblocking]`"
     }
 }
 

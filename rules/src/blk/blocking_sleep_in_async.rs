@@ -44,7 +44,7 @@ declare_rule! {
     ///     }
     /// }
     /// ```
-    /// In Rust, `#[harden::nonblocking]` on the `async fn` turns a
+    /// In Rust, `#[harden_harness::nonblocking]` on the `async fn` turns a
     /// regression into a compile error.
     ///
     /// ## Known limitations
@@ -105,7 +105,7 @@ impl RustRule for BlockingSleepInAsync {
                     format!("`{callee}` blocks a runtime worker thread inside async code"),
                 )
                 .with_help(
-                    "use `tokio::time::sleep(..).await`, or mark the fn `#[harden::nonblocking]`",
+                    "use `tokio::time::sleep(..).await`, or mark the fn `#[harden_harness::nonblocking]`",
                 ),
             );
         }

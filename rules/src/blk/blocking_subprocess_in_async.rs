@@ -174,7 +174,7 @@ impl RustRule for BlockingSubprocessInAsync {
                     format!("`{callee}` blocks a runtime worker thread until a child process exits"),
                 )
                 .with_help(
-                    "use `tokio::process::Command` and `.await` it, or `tokio::task::spawn_blocking`, or mark the fn `#[harden::nonblocking]`",
+                    "use `tokio::process::Command` and `.await` it, or `tokio::task::spawn_blocking`, or mark the fn `#[harden_harness::nonblocking]`",
                 ),
             );
         }

@@ -45,7 +45,7 @@ declare_rule! {
     /// REQUESTS.labels(route="/orders").inc()
     /// log.info("order placed", extra={"user_id": user.id})
     /// ```
-    /// In Rust, `#[derive(harden::MetricLabels)]` on a label struct checks
+    /// In Rust, `#[derive(harden_harness::MetricLabels)]` on a label struct checks
     /// the names at compile time.
     ///
     /// ## Known limitations
@@ -79,7 +79,7 @@ const HELP: &str = "drop the label, or move the value to logs, exemplars or trac
 
 const RUST_HELP: &str =
     "drop the label, or move the value to logs, exemplars or trace attributes; \
-     `#[derive(harden::MetricLabels)]` checks label names at compile time";
+     `#[derive(harden_harness::MetricLabels)]` checks label names at compile time";
 
 /// Reports a Python `label` (declared at `span`) when the policy forbids it.
 pub(crate) fn check_label(

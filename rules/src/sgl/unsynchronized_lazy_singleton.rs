@@ -71,7 +71,7 @@ declare_rule! {
     ///     CONFIG.get_or_init(Config::load)
     /// }
     /// ```
-    /// or `LazyLock`, or `#[derive(harden::Singleton)]` on the type.
+    /// or `LazyLock`, or `#[derive(harden_harness::Singleton)]` on the type.
     ///
     /// ## Known limitations
     /// Only stores that build an object (a class instantiation or a
@@ -194,7 +194,7 @@ impl RustRule for RsUnsynchronizedLazySingleton {
                 ),
             )
             .with_help(
-                "use `static X: std::sync::OnceLock<T>` with `get_or_init` (or `LazyLock`), or `#[derive(harden::Singleton)]`",
+                "use `static X: std::sync::OnceLock<T>` with `get_or_init` (or `LazyLock`), or `#[derive(harden_harness::Singleton)]`",
             ),
         );
     }

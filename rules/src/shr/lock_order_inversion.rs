@@ -38,7 +38,7 @@ declare_rule! {
     /// ## Use instead
     /// Pick one acquisition order and use it everywhere (document it next
     /// to the locks), or merge the two locks into one. In Rust,
-    /// `#[harden::guarded]` checks a declared order at compile time.
+    /// `#[harden_harness::guarded]` always acquires fields in their declared order.
     ///
     /// ## Known limitations
     /// Locks are identified by their text (`self._a`, `STATE`) within one
@@ -141,7 +141,7 @@ fn help(language: Language, first: &str, second: &str) -> String {
     match language {
         Language::Python => order,
         Language::Rust => {
-            format!("{order}; `#[harden::guarded]` checks a declared order at compile time")
+            format!("{order}; `#[harden_harness::guarded]` always acquires fields in their declared order")
         }
     }
 }

@@ -60,7 +60,7 @@ declare_rule! {
     /// ```
     /// An `OrderedDict` used as an LRU (`popitem(last=False)` past a size),
     /// or removing entries when the work they track is done. In Rust,
-    /// `harden::BoundedVec` and `harden::LruMap` are drop-in bounded
+    /// `harden_harness::BoundedVec` and `harden_harness::LruMap` are drop-in bounded
     /// replacements.
     ///
     /// ## Known limitations
@@ -131,10 +131,10 @@ pub(crate) fn report(
             "evict old entries (an `OrderedDict` LRU with `popitem(last=False)`) or delete them when done"
         }
         (ContainerKind::Collection, true) => {
-            "bound it (`harden::BoundedVec`, or `truncate`/`drain` past a limit) or remove entries when done"
+            "bound it (`harden_harness::BoundedVec`, or `truncate`/`drain` past a limit) or remove entries when done"
         }
         (ContainerKind::Map, true) => {
-            "evict old entries (`harden::LruMap`, or `retain`/`remove` past a limit) or remove them when done"
+            "evict old entries (`harden_harness::LruMap`, or `retain`/`remove` past a limit) or remove them when done"
         }
     };
     let mut message = format!(
