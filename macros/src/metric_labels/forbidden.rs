@@ -1,64 +1,56 @@
 //! The default forbidden metric label names of RULES.md (MET001).
 
-/// Exact names, compared case-insensitively.
-const EXACT: &[&str] = &[
-    "user_id",
-    "userid",
-    "user",
-    "username",
-    "email",
-    "request_id",
-    "session_id",
-    "session",
-    "trace_id",
-    "span_id",
-    "correlation_id",
-    "transaction_id",
-    "order_id",
-    "customer_id",
-    "account_id",
-    "device_id",
-    "ip",
-    "ip_address",
-    "client_ip",
-    "remote_addr",
-    "url",
-    "uri",
-    "full_path",
-    "query",
-    "user_agent",
-    "token",
-    "api_key",
-    "password",
-    "timestamp",
-    "time",
-    "date",
-    "uuid",
-    "guid",
-    "hash",
-];
+/// The default label policy, shared with harden's MET001 rule.
+const POLICY_TXT: &str = include_str!("../../../rules/data/forbidden_labels.txt");
 
-/// Suffixes of forbidden names (`*_id`, ...).
-const SUFFIXES: &[&str] = &["_id", "_uuid", "_email", "_ip", "_token", "_timestamp"];
+/// The policy's entries, without comments and blank lines.
+fn entries() -> impl Iterator<Item = &'static str> {
+    POLICY_TXT
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
 
-/// `*_id` names that identify a small, operator-controlled set.
-const ALLOWED: &[&str] = &["cluster_id", "region_id", "shard_id", "tenant_id"];
+/// True when `name` (lowercase) matches a forbidden entry: an exact name or
+/// a `*` pattern.
+fn matches_forbidden(name: &str) -> Option<&'static str> {
+    entries()
+        .filter(|entry| !entry.starts_with('!'))
+        .find(|entry| wildcard_match(entry, name))
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
 
 /// Why `name` is forbidden as a label, or `None` if it is fine.
 pub fn reason(name: &str) -> Option<&'static str> {
     let name = name.to_ascii_lowercase();
-    if ALLOWED.contains(&name.as_str()) {
+    if entries().any(|entry| entry.strip_prefix('!') == Some(name.as_str())) {
         return None;
     }
-    if EXACT.contains(&name.as_str()) {
-        return Some("it is on harden's forbidden label list");
-    }
-    SUFFIXES
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
-        .then_some(
-        "it matches a forbidden label pattern (*_id, *_uuid, *_email, *_ip, *_token, *_timestamp)",
-    )
+    let entry = matches_forbidden(&name)?;
+    Some(if entry.contains('*') {
+        "it matches a forbidden label pattern (*_id, *_uuid, *_email, *_ip, *_token, *_timestamp)"
+    } else {
+        "it is on harden's forbidden label list"
+    })
 }
 
 #[cfg(test)]

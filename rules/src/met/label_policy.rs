@@ -4,59 +4,37 @@
 //! are the names this policy forbids).
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use crate::api::LabelPolicy;
 
+const DEFAULT_LABEL_POLICY_TXT: &str = include_str!("../../data/forbidden_labels.txt");
+
 /// Label names whose values are unbounded per request, user or event: the
-/// default list of RULES.md. `url`, `uri` and `query` also name configured
-/// probe targets or named queries at times; `allowed-labels` exempts them.
-pub const DEFAULT_FORBIDDEN: &[&str] = &[
-    "user_id",
-    "userid",
-    "user",
-    "username",
-    "email",
-    "request_id",
-    "session_id",
-    "session",
-    "trace_id",
-    "span_id",
-    "correlation_id",
-    "transaction_id",
-    "order_id",
-    "customer_id",
-    "account_id",
-    "device_id",
-    "ip",
-    "ip_address",
-    "client_ip",
-    "remote_addr",
-    "url",
-    "uri",
-    "full_path",
-    "query",
-    "user_agent",
-    "token",
-    "api_key",
-    "password",
-    "timestamp",
-    "time",
-    "date",
-    "uuid",
-    "guid",
-    "hash",
-    "*_id",
-    "*_uuid",
-    "*_email",
-    "*_ip",
-    "*_token",
-    "*_timestamp",
-];
+/// default list of RULES.md, from `rules/data/forbidden_labels.txt`. `url`,
+/// `uri` and `query` also name configured probe targets or named queries at
+/// times; `allowed-labels` exempts them.
+pub static DEFAULT_FORBIDDEN: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    policy_lines()
+        .filter(|line| !line.starts_with('!'))
+        .collect()
+});
 
 /// Ids of a small, fixed set of things: matched by `*_id` but fine as labels.
 /// Naming one of them in `forbidden-labels` or `extend-forbidden-labels`
 /// forbids it again.
-pub const DEFAULT_ALLOWED: &[&str] = &["cluster_id", "region_id", "shard_id", "tenant_id"];
+pub static DEFAULT_ALLOWED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    policy_lines()
+        .filter_map(|line| line.strip_prefix('!'))
+        .collect()
+});
+
+fn policy_lines() -> impl Iterator<Item = &'static str> {
+    DEFAULT_LABEL_POLICY_TXT
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
 
 /// A configured label pattern that can never match a label name.
 #[derive(Clone, Debug, PartialEq, Eq)]
