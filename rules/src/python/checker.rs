@@ -70,6 +70,39 @@ impl<'a> PyContext<'a> {
             .is_some_and(|frame| frame.is_async)
     }
 
+    /// True when the innermost named function says in its text (a comment
+    /// or the docstring) that it is not thread-safe: "This is not
+    /// thread-safe", "not particularly threadsafe". Its author has looked
+    /// at the race and documented it; a finding would repeat them.
+    pub fn function_disclaims_thread_safety(&self) -> bool {
+        let Some(def) = self
+            .semantic
+            .functions
+            .iter()
+            .rev()
+            .find_map(|frame| frame.def)
+        else {
+            return false;
+        };
+        // Words, lowercased, across comment and docstring line breaks.
+        let words: Vec<String> = self
+            .text(def)
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'' && c != '-')
+            .filter(|word| !word.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words.iter().enumerate().any(|(index, word)| {
+            let safety = matches!(word.as_str(), "thread-safe" | "threadsafe")
+                || (word == "safe" && index > 0 && words[index - 1] == "thread");
+            // "not thread-safe", "isn't threadsafe", "not particularly
+            // thread safe": a negation at most three words before.
+            safety
+                && words[index.saturating_sub(4)..index]
+                    .iter()
+                    .any(|before| before == "not" || before.ends_with("n't"))
+        })
+    }
+
     /// The innermost function or lambda being walked.
     pub fn function(&self) -> Option<&FunctionFrame<'a>> {
         self.semantic.functions.last()
@@ -156,8 +189,17 @@ impl<'a> PyContext<'a> {
     /// `concurrent.futures`, `queue`, ...) or a server framework that runs
     /// handlers on a thread pool (`flask`, `django`, `fastapi`, ...): evidence
     /// that its module-level state is shared between threads.
+    /// A module built on green threads (`gevent`, `eventlet`: greenlets
+    /// switch only at I/O) or a test module is not.
     pub fn module_is_concurrent(&self) -> bool {
-        self.semantic.imports_concurrency
+        self.semantic.imports_concurrency && !self.semantic.imports_one_thread_at_a_time
+    }
+
+    /// True when the module imports `gevent`, `eventlet` or `greenlet`
+    /// (cooperatively scheduled green threads) or `pytest` / `unittest`
+    /// (tests join the threads they start): one thread at a time runs it.
+    pub fn module_runs_one_thread_at_a_time(&self) -> bool {
+        self.semantic.imports_one_thread_at_a_time
     }
 
     /// True when a module-level assignment calls `name`: `noValue =

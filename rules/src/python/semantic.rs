@@ -149,6 +149,10 @@ pub(crate) struct Semantic<'a> {
     /// The module imports threads or a server framework (see
     /// [`CONCURRENT_MODULES`]): its globals are touched by several threads.
     pub(crate) imports_concurrency: bool,
+    /// The module imports a green-thread library (`gevent`, `eventlet`:
+    /// its "threads" switch only at I/O, so a statement without I/O runs
+    /// whole) or a test framework (see [`ONE_THREAD_AT_A_TIME_MODULES`]).
+    pub(crate) imports_one_thread_at_a_time: bool,
     /// Names called in a module-level assignment: `noValue = NoValue()`
     /// makes `NoValue` instantiated at import.
     pub(crate) instantiated_at_import: HashSet<&'a str>,
@@ -171,7 +175,6 @@ const CONCURRENT_MODULES: &[&str] = &[
     "gunicorn",
     "celery",
     "grpc",
-    "tornado",
     "falcon",
     "bottle",
     "pyramid",
@@ -183,6 +186,19 @@ const CONCURRENT_MODULES: &[&str] = &[
 fn is_concurrent_module(module: &str) -> bool {
     let head = module.split('.').next().unwrap_or(module);
     CONCURRENT_MODULES.contains(&head)
+}
+
+/// Modules whose import says "one thread at a time runs this code":
+/// green-thread libraries (cooperative scheduling, switches only at I/O)
+/// and test frameworks (a test joins the threads it starts).
+const ONE_THREAD_AT_A_TIME_MODULES: &[&str] =
+    &["gevent", "eventlet", "greenlet", "pytest", "unittest"];
+
+/// True when `module` (dotted) is or is inside one of
+/// [`ONE_THREAD_AT_A_TIME_MODULES`].
+fn is_one_thread_at_a_time_module(module: &str) -> bool {
+    let head = module.split('.').next().unwrap_or(module);
+    ONE_THREAD_AT_A_TIME_MODULES.contains(&head)
 }
 
 /// What calling a lock helper function does.
@@ -378,13 +394,17 @@ impl<'a> Semantic<'a> {
                     self.imports_concurrency |= names
                         .iter()
                         .any(|alias| is_concurrent_module(alias.name.as_str()));
+                    self.imports_one_thread_at_a_time |= names
+                        .iter()
+                        .any(|alias| is_one_thread_at_a_time_module(alias.name.as_str()));
                     self.bind_import(stmt);
                 }
                 Stmt::ImportFrom(ast::StmtImportFrom { module, level, .. }) => {
-                    self.imports_concurrency |= *level == 0
-                        && module
-                            .as_ref()
-                            .is_some_and(|module| is_concurrent_module(module.as_str()));
+                    let absolute = module.as_ref().filter(|_| *level == 0);
+                    self.imports_concurrency |=
+                        absolute.is_some_and(|module| is_concurrent_module(module.as_str()));
+                    self.imports_one_thread_at_a_time |= absolute
+                        .is_some_and(|module| is_one_thread_at_a_time_module(module.as_str()));
                     self.bind_import(stmt);
                 }
                 Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {

@@ -17,6 +17,7 @@ struct Snapshot {
     globals: Vec<(String, bool)>,
     locals: Vec<String>,
     concurrent: bool,
+    disclaims_thread_safety: bool,
     thread_local: Vec<(String, bool)>,
     first_parameter: Option<String>,
 }
@@ -55,6 +56,7 @@ impl PythonRule for Probe {
                 .collect(),
             locals,
             concurrent: cx.module_is_concurrent(),
+            disclaims_thread_safety: cx.function_disclaims_thread_safety(),
             thread_local: call
                 .arguments
                 .args
@@ -300,6 +302,13 @@ fn concurrency_evidence_comes_from_thread_and_server_imports() {
     assert!(!concurrent("import asyncio\nimport json"));
     assert!(!concurrent("from .threading import helper"));
     assert!(!concurrent("import threadingx"));
+    // One thread at a time: tornado's single IOLoop, green threads, tests.
+    assert!(!concurrent("import tornado.web"));
+    assert!(!concurrent("import threading\nimport gevent"));
+    assert!(!concurrent(
+        "import threading\nfrom eventlet.green import socket"
+    ));
+    assert!(!concurrent("import threading\nimport pytest"));
 }
 
 #[test]
@@ -333,4 +342,17 @@ def f(self):
     let semantic = super::semantic::Semantic::new(parsed.syntax());
     assert!(semantic.instantiated_at_import.contains("Sentinel"));
     assert!(!semantic.instantiated_at_import.contains("make"));
+}
+
+#[test]
+fn a_function_can_disclaim_thread_safety() {
+    let disclaims =
+        |body: &str| probe(&format!("def f():\n{body}\n    probe()\n"))[0].disclaims_thread_safety;
+    assert!(disclaims("    # This is not thread-safe, call it first"));
+    assert!(disclaims(
+        "    \"\"\"Counts (the counter is not particularly\n    threadsafe).\"\"\""
+    ));
+    assert!(disclaims("    # isn't thread safe"));
+    assert!(!disclaims("    # thread-safe: guarded by the caller"));
+    assert!(!disclaims("    x = 1"));
 }

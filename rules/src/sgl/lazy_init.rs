@@ -16,8 +16,8 @@ pub(crate) struct LazyStore<'s> {
     pub(crate) stmt: &'s Stmt,
     /// The `if` test that found the target unset.
     pub(crate) check: TextRange,
-    /// A module global or module-level registry (not a class attribute).
-    pub(crate) module_level: bool,
+    /// The stored value.
+    pub(crate) value: &'s Expr,
 }
 
 /// An `if <target is unset>:` whose body is being walked.
@@ -83,12 +83,11 @@ impl LazyInitTracker {
         let check = self.open.iter().rev().find(|check| {
             check.target == target && check.function == function && check.body.contains(start)
         })?;
-        let module_level = !target.contains('.');
         Some(LazyStore {
             target,
             stmt,
             check: check.test,
-            module_level,
+            value,
         })
     }
 }
@@ -387,4 +386,67 @@ fn is_cached_factory(cx: &PyContext<'_>) -> bool {
             )
         })
     })
+}
+
+/// True when the function making `store` hands the instance out: it
+/// returns the slot (`return _client`, `return cls._instance`, `return
+/// _clients[region]`). Such an accessor is called wherever the instance is
+/// used, by any thread. A procedure that only installs it (`enable()`,
+/// `initialize_reactor()`, `setup_profiler()`) is lifecycle code, run once
+/// at start-up.
+pub(crate) fn returns_the_slot(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
+    struct Returns<'c, 'a> {
+        cx: &'c PyContext<'a>,
+        target: &'c str,
+        found: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Returns<'_, '_> {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            match stmt {
+                Stmt::Return(ast::StmtReturn {
+                    value: Some(value), ..
+                }) => {
+                    if store_key(self.cx, value).as_deref() == Some(self.target) {
+                        self.found = true;
+                    }
+                }
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                other => ruff_python_ast::visitor::walk_stmt(self, other),
+            }
+        }
+    }
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let mut returns = Returns {
+        cx,
+        target: &store.target,
+        found: false,
+    };
+    for stmt in &def.body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut returns, stmt);
+    }
+    returns.found
+}
+
+/// True for a registry entry built from its own key (`_translations[lang] =
+/// Translation(lang)`, `_adapters[tp] = TypeAdapter(tp)`): a memoised
+/// value of the key, equal whichever racing thread builds it.
+pub(crate) fn memoises_its_key(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
+    let Stmt::Assign(assign) = store.stmt else {
+        return false;
+    };
+    let Some(Expr::Subscript(subscript)) = assign.targets.first() else {
+        return false;
+    };
+    let call = match store.value {
+        Expr::Call(call) => call,
+        Expr::Await(await_expr) => match await_expr.value.as_ref() {
+            Expr::Call(call) => call,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let key = cx.text(subscript.slice.as_ref());
+    call.arguments.args.iter().any(|arg| cx.text(arg) == key)
 }

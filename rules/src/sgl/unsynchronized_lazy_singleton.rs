@@ -2,8 +2,9 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{LockKind, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::sgl::lazy_init::{memoises_its_key, returns_the_slot};
 use crate::sgl::{
     allows_static_mut_refs, module_function, static_mut_root, LazyInitTracker, LockedCalls,
     StaticMutRegions,
@@ -77,20 +78,31 @@ declare_rule! {
     /// Only stores that build an object (a class instantiation or a
     /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
     /// `if` are flagged: lazily computed values (`re.compile`, paths,
-    /// `getLogger`) come out equal however often they are built. The
-    /// module-global form is flagged in modules that import thread APIs or a
-    /// server framework (`threading`, `concurrent.futures`, `flask`,
-    /// `django`, `fastapi`, ...); the class forms (`cls._instance` in
-    /// `__new__` or a classmethod) everywhere. A Rust file that allows
-    /// `static_mut_refs` has been reviewed for this and is not flagged.
-    /// A module function whose every call in the module holds a thread
-    /// lock is taken to run under it; a lock held by callers elsewhere is
-    /// not seen. A class slot is not flagged when the module instantiates
-    /// the class at import (`MISSING = Sentinel()`). Functions named
-    /// `*_locked` / `_unlocked*` are trusted to run under their caller's lock.
-    /// `@functools.cache` factories, module-level construction and Rust
-    /// `OnceLock`, `LazyLock`, `once_cell`, `lazy_static!`, `thread_local!`
-    /// and stores inside `Once::call_once` are not flagged.
+    /// `getLogger`) come out equal however often they are built. Python
+    /// code is flagged only in modules that import thread APIs or a
+    /// thread-pool server framework (`threading`, `concurrent.futures`,
+    /// `flask`, `django`, `fastapi`, ...) and not green threads or a test
+    /// framework: asyncio and tornado code runs on one event loop thread,
+    /// so class singletons there (`cls._instance` in an `async`
+    /// integration) are not flagged either. The store must be in an
+    /// accessor that hands the instance out (`return _client`, `return
+    /// cls._instance`, `return _reg[k]`); a procedure that only installs it
+    /// (`enable()`, `initialize_reactor()`, `setup_profiler()`) is taken as
+    /// start-up code and not flagged, unless it builds a lock (a lazily
+    /// created lock is always shared). A registry entry built from its
+    /// own key (`_translations[lang] = Translation(lang)`) is a memoised
+    /// value and not flagged. Functions whose comments or docstring say
+    /// they are not thread-safe have been reviewed and are not flagged.
+    /// A Rust file that allows `static_mut_refs` has been reviewed for
+    /// this and is not flagged. A module function whose every call in the
+    /// module holds a thread lock is taken to run under it; a lock held by
+    /// callers elsewhere is not seen. A class slot is not flagged when the
+    /// module instantiates the class at import (`MISSING = Sentinel()`).
+    /// Functions named `*_locked` / `_unlocked*` are trusted to run under
+    /// their caller's lock. `@functools.cache` factories, module-level
+    /// construction and Rust `OnceLock`, `LazyLock`, `once_cell`,
+    /// `lazy_static!`, `thread_local!` and stores inside `Once::call_once`
+    /// are not flagged.
     pub static UNSYNCHRONIZED_LAZY_SINGLETON = {
         code: "SGL001",
         name: "unsynchronized-lazy-singleton",
@@ -126,10 +138,18 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         if !cx.held_locks().is_empty() {
             return;
         }
-        // A lazily built module global is a shared singleton in a module
-        // that runs on several threads; elsewhere it is mostly
-        // single-threaded tooling, tests and scripts.
-        if store.module_level && !cx.module_is_concurrent() {
+        // A lazily built singleton is shared in a module that runs on
+        // several threads; elsewhere it is mostly single-threaded tooling,
+        // event-loop code, tests and scripts.
+        if !cx.module_is_concurrent() || cx.function_disclaims_thread_safety() {
+            return;
+        }
+        // An accessor that hands the instance out races with itself; a
+        // lazily created lock is always used by several threads.
+        let builds_lock = cx
+            .lock_kind(store.value)
+            .is_some_and(|kind| kind != LockKind::Unknown);
+        if !(returns_the_slot(cx, &store) || builds_lock) || memoises_its_key(cx, &store) {
             return;
         }
         let diagnostic = Diagnostic::new(

@@ -9,48 +9,51 @@ use crate::shr::{container_sharing, is_container, Sharing};
 
 declare_rule! {
     /// ## What it does
-    /// Flags a check-then-act on a shared container with no thread lock
-    /// held: `if k not in d: d[k] = v`, `if d.get(k) is None: d[k] = v`,
-    /// `if k in d: del d[k]` (or `d.pop(k)`, `s.remove(k)`), `if len(q) <
-    /// LIMIT: q.append(x)`. Shared means a module global, a class-level
-    /// attribute, or `self.x` of a class that owns a `threading` lock.
+    /// Flags a check-then-insert on a shared container with no thread lock
+    /// held, where the insert stores a fresh, empty container that is then
+    /// filled: `if k not in d: d[k] = []`, `if d.get(k) is None: d[k] =
+    /// set()`. Shared means a module global (in a module that runs on
+    /// several threads), a class-level attribute, or `self.x` of a class
+    /// that owns a `threading` lock.
     ///
     /// ## Why is this bad?
-    /// Another thread can change the container between the check and the
-    /// write: two threads both insert (the second overwrites the first's
-    /// object, which may already be in use), both delete (the second raises
-    /// `KeyError`), or both append past the limit.
+    /// Two threads can both find the key missing and both insert: the
+    /// second overwrites the first's container, which may already hold
+    /// what the first thread put in. That entry is silently lost: a
+    /// waiter that is never woken, a listener that never fires.
     ///
     /// ## Example
     /// ```python
-    /// class ConnectionPool:
-    ///     def __init__(self):
-    ///         self._lock = threading.Lock()
-    ///         self._by_host = {}
+    /// _waiters_by_thread = {}
     ///
-    ///     def release(self, host):
-    ///         if host in self._by_host:
-    ///             del self._by_host[host]
+    /// def add_waiter(waiter, thread):
+    ///     if thread not in _waiters_by_thread:
+    ///         _waiters_by_thread[thread] = deque()
+    ///     _waiters_by_thread[thread].append(waiter)
     /// ```
     ///
     /// ## Use instead
-    /// Make the pair one atomic step: `d.setdefault(k, v)`, `d.pop(k,
-    /// None)`, `s.discard(k)`, or hold the class's lock around both:
+    /// Make the pair one atomic step with `setdefault`, or hold a lock
+    /// around both:
     /// ```python
-    ///     def release(self, host):
-    ///         with self._lock:
-    ///             if host in self._by_host:
-    ///                 del self._by_host[host]
+    /// def add_waiter(waiter, thread):
+    ///     _waiters_by_thread.setdefault(thread, deque()).append(waiter)
     /// ```
     ///
     /// ## Known limitations
     /// The check and the write must name the same container and key
-    /// textually. An insert is reported only when it stores a fresh
-    /// container that is then filled (`d[k] = []`): memoising a computed
-    /// value (`cache[k] = compute(k)`) races benignly and is not reported.
-    /// A length check against a literal (`len(cache) < 100`) is a soft cap
-    /// and is not reported either. Instances of classes without a thread lock are assumed
-    /// to be used by one thread. Registries that build instances
+    /// textually. Only inserts of an empty container are reported: a value
+    /// that arrives complete (`cache[k] = compute(k)`, `list(scan(k))`,
+    /// `[handler]`, a comprehension) is memoised and races benignly.
+    /// Removal after a membership check (`if k in d: del d[k]`,
+    /// `d.pop(k)`, `s.remove(k)`) is not reported: keys are nearly always
+    /// owned by one caller (a span, a session, a connection id), and a
+    /// double removal raises instead of corrupting state. Length checks
+    /// before an append (`if len(q) < limit: q.append(x)`) are soft caps
+    /// that a race overshoots by one, and are not reported either. Module
+    /// globals count only in modules that import thread APIs or a
+    /// thread-pool server; instances of classes without a thread lock are
+    /// assumed to be used by one thread. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's.
     pub static CHECK_THEN_ACT_ON_SHARED_CONTAINER = {
         code: "SHR002",
@@ -68,22 +71,10 @@ pub const ENTRY: RuleEntry = RuleEntry {
     rust: None,
 };
 
-/// What the check found out, and so which write it makes racy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    /// `k not in d`, `d.get(k) is None`: then `d[k] = ..`.
-    Insert,
-    /// `k in d`: then `del d[k]`, `d.pop(k)`, `d.remove(k)`.
-    Remove,
-    /// `len(d) < n`: then `d.append(..)` and friends.
-    Grow,
-}
-
 struct OpenCheck {
     container: String,
-    /// The key text; empty for [`Act::Grow`].
+    /// The key text.
     key: String,
-    act: Act,
     sharing: Sharing,
     test: TextRange,
     body: TextRange,
@@ -109,11 +100,10 @@ impl PythonRule for CheckThenActOnSharedContainer {
             let body = TextRange::new(first.start(), last.end());
             let mut checks = Vec::new();
             collect_checks(cx, &if_stmt.test, &mut checks);
-            for (container, key, act, sharing) in checks {
+            for (container, key, sharing) in checks {
                 self.open.push(OpenCheck {
                     container,
                     key,
-                    act,
                     sharing,
                     test: if_stmt.test.range(),
                     body,
@@ -125,12 +115,9 @@ impl PythonRule for CheckThenActOnSharedContainer {
         if self.open.is_empty() || cx.holds_thread_lock() {
             return;
         }
-        for (container, key, act) in writes(cx, stmt) {
+        for (container, key) in inserts(cx, stmt) {
             let Some(check) = self.open.iter().rev().find(|check| {
-                check.function == function
-                    && check.act == act
-                    && check.container == container
-                    && (act == Act::Grow || check.key == key)
+                check.function == function && check.container == container && check.key == key
             }) else {
                 continue;
             };
@@ -145,7 +132,7 @@ impl PythonRule for CheckThenActOnSharedContainer {
                     stmt,
                     format!("check-then-act on {whose} `{container}` without a lock: another thread can change it between the check and this write"),
                 )
-                .with_help(help(act))
+                .with_help("use `d.setdefault(k, v)` to insert atomically, or hold the lock around the check and the write")
                 .with_related(check.test, "the check"),
             );
             return;
@@ -153,21 +140,16 @@ impl PythonRule for CheckThenActOnSharedContainer {
     }
 }
 
-fn help(act: Act) -> &'static str {
-    match act {
-        Act::Insert => "use `d.setdefault(k, v)` to insert atomically, or hold the lock around the check and the write",
-        Act::Remove => "use `d.pop(k, None)` / `s.discard(k)`, or hold the lock around the check and the removal",
-        Act::Grow => "hold the lock around the length check and the append, or use a bounded `queue.Queue(maxsize=..)`",
-    }
-}
-
-/// The (container, key, act, sharing) checks an `if` test makes; `and` /
-/// `or` operands each count.
-fn collect_checks(cx: &PyContext<'_>, test: &Expr, out: &mut Vec<(String, String, Act, Sharing)>) {
-    let mut push = |container: &Expr, key: Option<&Expr>, act: Act| {
+/// The (container, key, sharing) "is it missing?" checks an `if` test
+/// makes; `and` / `or` operands each count.
+fn collect_checks(cx: &PyContext<'_>, test: &Expr, out: &mut Vec<(String, String, Sharing)>) {
+    let mut push = |container: &Expr, key: &Expr| {
         if let Some(sharing) = container_sharing(cx, container) {
-            let key = key.map(|key| cx.text(key).to_string()).unwrap_or_default();
-            out.push((cx.text(container).to_string(), key, act, sharing));
+            out.push((
+                cx.text(container).to_string(),
+                cx.text(key).to_string(),
+                sharing,
+            ));
         }
     };
     match test {
@@ -178,29 +160,16 @@ fn collect_checks(cx: &PyContext<'_>, test: &Expr, out: &mut Vec<(String, String
         }
         Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
             if let Some((container, key)) = dict_get(&unary.operand) {
-                push(container, Some(key), Act::Insert);
+                push(container, key);
             }
         }
         Expr::Compare(compare) if compare.ops.len() == 1 => {
             let (left, right) = (compare.left.as_ref(), &compare.comparators[0]);
             match compare.ops[0] {
-                CmpOp::NotIn => push(right, Some(left), Act::Insert),
-                CmpOp::In => push(right, Some(left), Act::Remove),
+                CmpOp::NotIn => push(right, left),
                 CmpOp::Is | CmpOp::Eq if right.is_none_literal_expr() => {
                     if let Some((container, key)) = dict_get(left) {
-                        push(container, Some(key), Act::Insert);
-                    }
-                }
-                // A literal bound (`len(cache) < 100`) is a soft cap that a
-                // racing append overshoots harmlessly.
-                CmpOp::Lt | CmpOp::LtE if !right.is_number_literal_expr() => {
-                    if let Some(container) = len_of(cx, left) {
-                        push(container, None, Act::Grow);
-                    }
-                }
-                CmpOp::Gt | CmpOp::GtE if !left.is_number_literal_expr() => {
-                    if let Some(container) = len_of(cx, right) {
-                        push(container, None, Act::Grow);
+                        push(container, key);
                     }
                 }
                 _ => {}
@@ -221,82 +190,50 @@ fn dict_get(expr: &Expr) -> Option<(&Expr, &Expr)> {
         .flatten()
 }
 
-/// `x` for `len(x)`.
-fn len_of<'e>(cx: &PyContext<'_>, expr: &'e Expr) -> Option<&'e Expr> {
-    let Expr::Call(call) = expr else { return None };
-    if cx.resolve(&call.func)? != "builtins.len" {
-        return None;
-    }
-    match &*call.arguments.args {
-        [container] => Some(container),
-        _ => None,
-    }
-}
-
-/// True when the inserted value is a fresh container (`d[k] = []`, then
-/// filled through `d[k]`): a racing insert replaces it and loses what the
-/// other thread put in. A memoised value (`cache[k] = compute(k)`) comes out
-/// the same whichever thread stores it last: a benign race.
+/// True when the inserted value is a fresh, empty container (`d[k] = []`,
+/// `d[k] = defaultdict(list)`, then filled through `d[k]`): a racing
+/// insert replaces it and loses what the other thread put in. A value that
+/// arrives complete (`cache[k] = compute(k)`, `list(scan(k))`, `[handler]`,
+/// a comprehension) comes out the same whichever thread stores it last: a
+/// benign memoisation race.
 fn inserts_identity(cx: &PyContext<'_>, value: &Expr) -> bool {
+    if !is_container(cx, value) {
+        return false;
+    }
     match value {
-        // A comprehension arrives complete: a memoised value.
-        Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) => false,
-        other => is_container(cx, other),
+        Expr::List(list) => list.elts.is_empty(),
+        Expr::Set(set) => set.elts.is_empty(),
+        Expr::Dict(dict) => dict.is_empty(),
+        // `defaultdict(list)`: the argument is the factory, not content.
+        Expr::Call(call)
+            if cx
+                .resolve(&call.func)
+                .is_some_and(|name| name == "collections.defaultdict") =>
+        {
+            call.arguments.args.len() <= 1
+        }
+        Expr::Call(call) => call.arguments.args.is_empty(),
+        _ => false,
     }
 }
 
-/// The (container, key, act) writes a statement makes.
-fn writes(cx: &PyContext<'_>, stmt: &Stmt) -> Vec<(String, String, Act)> {
+/// The (container, key) inserts a statement makes: `d[k] = <fresh>`.
+fn inserts(cx: &PyContext<'_>, stmt: &Stmt) -> Vec<(String, String)> {
     let mut found = Vec::new();
-    match stmt {
-        Stmt::Assign(assign) => {
-            for target in &assign.targets {
-                if let Expr::Subscript(subscript) = target {
-                    // A registry of new instances is SGL001's finding.
-                    let registry = matches!(subscript.value.as_ref(), Expr::Name(_))
-                        && is_instance_construction(cx, &assign.value);
-                    if !registry && inserts_identity(cx, &assign.value) {
-                        found.push((
-                            cx.text(subscript.value.as_ref()).to_string(),
-                            cx.text(subscript.slice.as_ref()).to_string(),
-                            Act::Insert,
-                        ));
-                    }
-                }
-            }
-        }
-        Stmt::Delete(delete) => {
-            for target in &delete.targets {
-                if let Expr::Subscript(subscript) = target {
+    if let Stmt::Assign(assign) = stmt {
+        for target in &assign.targets {
+            if let Expr::Subscript(subscript) = target {
+                // A registry of new instances is SGL001's finding.
+                let registry = matches!(subscript.value.as_ref(), Expr::Name(_))
+                    && is_instance_construction(cx, &assign.value);
+                if !registry && inserts_identity(cx, &assign.value) {
                     found.push((
                         cx.text(subscript.value.as_ref()).to_string(),
                         cx.text(subscript.slice.as_ref()).to_string(),
-                        Act::Remove,
                     ));
                 }
             }
         }
-        Stmt::Expr(ast::StmtExpr { value, .. }) => {
-            let Expr::Call(call) = value.as_ref() else {
-                return found;
-            };
-            let Expr::Attribute(attribute) = call.func.as_ref() else {
-                return found;
-            };
-            let container = cx.text(attribute.value.as_ref()).to_string();
-            let args = &call.arguments;
-            match attribute.attr.as_str() {
-                // `d.pop(k)` without a default raises when k is gone.
-                "pop" | "remove" if args.args.len() == 1 && args.keywords.is_empty() => {
-                    found.push((container, cx.text(&args.args[0]).to_string(), Act::Remove));
-                }
-                "append" | "appendleft" | "add" | "insert" | "extend" => {
-                    found.push((container, String::new(), Act::Grow));
-                }
-                _ => {}
-            }
-        }
-        _ => {}
     }
     found
 }

@@ -1,12 +1,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextRange};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
-use crate::shr::is_container;
 
 declare_rule! {
     /// ## What it does
@@ -52,18 +51,29 @@ declare_rule! {
     /// ```
     ///
     /// ## Known limitations
-    /// A single unlocked store (`self.closed = True`, `self.x = other`) or a
-    /// single container operation (`self.d[k] = v`, `self.d.pop(k)`) is
-    /// atomic in CPython and not reported. Construction and teardown
+    /// Stores that rebind the attribute without reading it (`self.closed =
+    /// True`, `self.buffer = []`) and single container operations
+    /// (`self.d[k] = v`, `self.d.pop(k)`) are atomic in CPython and not
+    /// reported: a locked append racing with `self.buffer = []` lands in
+    /// the old list, as if it had run first. Construction and teardown
     /// methods (`__init__`, `__new__`, `__del__`, `__enter__`/`__exit__`,
-    /// `__post_init__`, `__setstate__`), fork handlers, test fixtures and
-    /// test methods, property getters and setters, methods named `*_locked` /
-    /// `_unlocked*`, and private methods that the class only calls with a
-    /// lock held (directly or through such helpers) are not checked.
-    /// Attributes that carry their own lock (`with self.pool.lock:`) are
-    /// skipped. Async locks are not counted: without an `await` between
-    /// read and write, coroutines cannot interleave. Reads, accesses from
-    /// other classes and from nested functions are not checked.
+    /// `__post_init__`, `__setstate__`, `close`, `shutdown`, `stop`,
+    /// `terminate`, `dispose`), fork handlers (any name containing `fork`),
+    /// test fixtures and test methods, property getters and setters,
+    /// methods named `*_locked` / `_unlocked*`, and methods that the class
+    /// only calls with a lock held (directly or through such helpers) are
+    /// not checked. A branch that skips a lock another branch of the same
+    /// method takes (`if self.lock: with self.lock: .. else: ..`, or a fast
+    /// path that returns before `with self.lock:`) is trusted as a
+    /// deliberate choice. Only this object's or the module's locks count:
+    /// `with self._conn.lock:` serialises the connection, not this
+    /// object's fields, and attributes that carry their own lock (`with
+    /// self.pool.lock:`) are skipped. Async locks are not counted, and
+    /// writes in `async def` methods are not reported: without an `await`
+    /// between read and write, coroutines cannot interleave. Classes in
+    /// modules that use green threads (`gevent`, `eventlet`) or a test
+    /// framework are not checked. Reads, accesses from other classes and
+    /// from nested functions are not checked.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {
         code: "SHR003",
         name: "inconsistently-locked-attribute",
@@ -102,6 +112,13 @@ const SETUP_METHODS: &[&str] = &[
     "__setstate__",
     "__init_subclass__",
     "__set_name__",
+    // Teardown: the object is going away; a counter or field it leaves
+    // inconsistent is not read again.
+    "close",
+    "shutdown",
+    "stop",
+    "terminate",
+    "dispose",
 ];
 
 /// Methods that mutate the container they are called on.
@@ -126,7 +143,7 @@ const MUTATING_METHODS: &[&str] = &[
 /// construction, teardown, fork handlers, test fixtures and test methods
 /// (which start and join the threads they test).
 fn is_exclusive_method(name: &str) -> bool {
-    SETUP_METHODS.contains(&name) || name.starts_with("test")
+    SETUP_METHODS.contains(&name) || name.starts_with("test") || name.contains("fork")
 }
 
 struct Access {
@@ -158,6 +175,9 @@ struct ClassState {
     self_locking: HashSet<String>,
     /// `@property` methods: `self.x` is computed, not a stored field.
     properties: HashSet<String>,
+    /// Branches that deliberately run without the lock another branch of
+    /// the same method takes (see [`lock_free_branches`]).
+    lock_free_branches: Vec<TextRange>,
 }
 
 impl ClassState {
@@ -177,8 +197,11 @@ impl ClassState {
             let callees: HashSet<&str> =
                 self.calls.iter().map(|call| call.callee.as_str()).collect();
             for callee in callees {
-                let private = callee.starts_with('_') && !callee.starts_with("__");
-                if !private || exclusive.contains(callee) {
+                // Public methods too: one that the class itself only calls
+                // under its lock (`make_connection` from `get_connection`)
+                // is part of the locked path.
+                let dunder = callee.starts_with("__") && callee.ends_with("__");
+                if dunder || exclusive.contains(callee) {
                     continue;
                 }
                 let always_covered =
@@ -235,12 +258,21 @@ impl InconsistentlyLockedAttribute {
         let Some(attr) = written_attribute(target) else {
             return;
         };
-        let locked = holds_thread_lock(cx);
-        let racy = match value {
-            // Augmented assignment: a read-modify-write.
-            None => matches!(kind, WriteKind::Update),
-            Some(value) => is_container(cx, value) || reads_attribute(value, attr),
-        };
+        let locked = holds_own_thread_lock(cx);
+        // Coroutine code runs on one event loop: without an `await` inside
+        // the statement no other coroutine interleaves with it.
+        let in_coroutine = cx.function().is_some_and(|frame| frame.is_async);
+        let racy = !in_coroutine
+            && match value {
+                // Augmented assignment: a read-modify-write.
+                None => matches!(kind, WriteKind::Update),
+                // Rebinding to a new object is one atomic store, even when
+                // locked code fills the old one (`self.buffer = []`): a
+                // locked append either precedes the swap or lands in the
+                // old object, as if it had run before. Only a value
+                // computed from the attribute itself loses updates.
+                Some(value) => reads_attribute(value, attr),
+            };
         let Some((state, method)) = self.method_state(cx) else {
             return;
         };
@@ -267,6 +299,19 @@ fn holds_thread_lock(cx: &PyContext<'_>) -> bool {
     cx.held_locks()
         .iter()
         .any(|lock| lock.kind != LockKind::Async)
+}
+
+/// A thread lock of this object (`self._lock`) or of the module is held.
+/// Another object's lock (`with self._conn.lock:`) serialises that object,
+/// not the fields of this one.
+fn holds_own_thread_lock(cx: &PyContext<'_>) -> bool {
+    cx.held_locks().iter().any(|lock| {
+        lock.kind != LockKind::Async
+            && match lock.key.strip_prefix("self.") {
+                Some(attr) => !attr.contains('.'),
+                None => !lock.key.contains('.'),
+            }
+    })
 }
 
 /// How a statement changes an attribute when no new value is stored.
@@ -369,6 +414,17 @@ impl PythonRule for InconsistentlyLockedAttribute {
             Stmt::FunctionDef(def)
                 if cx.function().is_none() || cx.function().and_then(|f| f.class).is_none() =>
             {
+                if let Some(class) = cx.class() {
+                    let mut branches = Vec::new();
+                    lock_free_branches(cx, &def.body, &mut branches);
+                    if !branches.is_empty() {
+                        self.classes
+                            .entry(class.start().to_u32())
+                            .or_default()
+                            .lock_free_branches
+                            .extend(branches);
+                    }
+                }
                 let is_property = def.decorator_list.iter().any(|decorator| {
                     matches!(&decorator.expression, Expr::Name(name) if name.id.as_str() == "property")
                         || matches!(&decorator.expression, Expr::Attribute(attr) if attr.attr.as_str() == "setter")
@@ -416,6 +472,11 @@ impl PythonRule for InconsistentlyLockedAttribute {
         let Some(state) = self.classes.remove(&class.start().to_u32()) else {
             return;
         };
+        // Greenlets switch only at I/O (a write without I/O runs whole);
+        // tests join the threads they start.
+        if cx.module_runs_one_thread_at_a_time() {
+            return;
+        }
         let exclusive = state.exclusive_helpers();
         let runs_locked = |method: &str| {
             exclusive.contains(method)
@@ -429,10 +490,18 @@ impl PythonRule for InconsistentlyLockedAttribute {
             let Some(protected) = accesses.iter().find(|access| access.locked) else {
                 continue;
             };
-            for access in accesses
-                .iter()
-                .filter(|access| !access.locked && access.racy && !runs_locked(&access.method))
-            {
+            let on_lock_free_branch = |access: &Access| {
+                state.lock_free_branches.iter().any(|range| {
+                    range.start().to_u32() <= access.span.start
+                        && access.span.end <= range.end().to_u32()
+                })
+            };
+            for access in accesses.iter().filter(|access| {
+                !access.locked
+                    && access.racy
+                    && !runs_locked(&access.method)
+                    && !on_lock_free_branch(access)
+            }) {
                 out.push(
                     Diagnostic::new(
                         &INCONSISTENTLY_LOCKED_ATTRIBUTE,
@@ -448,4 +517,86 @@ impl PythonRule for InconsistentlyLockedAttribute {
             }
         }
     }
+}
+
+/// Collects the branches of `body` that skip a lock the method takes on
+/// another path: the other arm of `if self.lock: with self.lock: ..
+/// else: ..`, or a fast path `if unlimited: self.n += 1; return` before a
+/// `with self.lock:`. The author chose per path whether the lock is needed
+/// (single-threaded mode, unlimited capacity); the rule trusts that choice.
+fn lock_free_branches(cx: &PyContext<'_>, body: &[Stmt], out: &mut Vec<TextRange>) {
+    for (index, stmt) in body.iter().enumerate() {
+        match stmt {
+            Stmt::If(if_stmt) => {
+                let branches: Vec<&[Stmt]> = std::iter::once(if_stmt.body.as_slice())
+                    .chain(if_stmt.elif_else_clauses.iter().map(|c| c.body.as_slice()))
+                    .collect();
+                let locked: Vec<bool> = branches
+                    .iter()
+                    .map(|branch| takes_thread_lock(cx, branch))
+                    .collect();
+                let exits = |branch: &[Stmt]| {
+                    matches!(branch.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
+                };
+                let later_locked = takes_thread_lock(cx, &body[index + 1..]);
+                for (branch, &has_lock) in branches.iter().zip(&locked) {
+                    let other_locked = locked.iter().any(|&l| l) || (later_locked && exits(branch));
+                    if !has_lock && other_locked {
+                        if let (Some(first), Some(last)) = (branch.first(), branch.last()) {
+                            out.push(TextRange::new(first.start(), last.end()));
+                        }
+                    } else {
+                        lock_free_branches(cx, branch, out);
+                    }
+                }
+            }
+            Stmt::For(ast::StmtFor { body, orelse, .. })
+            | Stmt::While(ast::StmtWhile { body, orelse, .. }) => {
+                lock_free_branches(cx, body, out);
+                lock_free_branches(cx, orelse, out);
+            }
+            Stmt::With(with) => lock_free_branches(cx, &with.body, out),
+            Stmt::Try(try_stmt) => {
+                lock_free_branches(cx, &try_stmt.body, out);
+                lock_free_branches(cx, &try_stmt.orelse, out);
+                lock_free_branches(cx, &try_stmt.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// True when `body` enters a thread lock with `with` somewhere.
+fn takes_thread_lock(cx: &PyContext<'_>, body: &[Stmt]) -> bool {
+    struct Finder<'c, 'a> {
+        cx: &'c PyContext<'a>,
+        found: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Finder<'_, '_> {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            if self.found {
+                return;
+            }
+            if let Stmt::With(with) = stmt {
+                if !with.is_async
+                    && with.items.iter().any(|item| {
+                        self.cx
+                            .lock_kind(&item.context_expr)
+                            .is_some_and(|kind| kind != LockKind::Async)
+                    })
+                {
+                    self.found = true;
+                    return;
+                }
+            }
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                ruff_python_ast::visitor::walk_stmt(self, stmt);
+            }
+        }
+    }
+    let mut finder = Finder { cx, found: false };
+    for stmt in body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut finder, stmt);
+    }
+    finder.found
 }

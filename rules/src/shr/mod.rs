@@ -58,7 +58,10 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
     match expr {
         Expr::Name(name) => {
             let id = name.id.as_str();
-            (cx.refers_to_module_global(id)
+            // Module state is shared between threads in modules that run
+            // on several (see `module_is_concurrent`).
+            (cx.module_is_concurrent()
+                && cx.refers_to_module_global(id)
                 && cx
                     .module_value(id)
                     .is_some_and(|value| is_container(cx, value)))

@@ -64,18 +64,27 @@ declare_rule! {
     ///
     /// ## Known limitations
     /// Python code is checked in modules that import thread APIs or a server
-    /// framework (`threading`, `concurrent.futures`, `queue`, `flask`,
-    /// `django`, `fastapi`, ...): elsewhere module counters are nearly
-    /// always single-threaded tooling. Module-level code, `main` and test
-    /// functions, and `threading.local()` objects are not flagged. A lock
-    /// held by every caller is not seen; functions named `*_locked` /
-    /// `_unlocked*` are trusted to run under it. Plain rebinding (`global g;
-    /// g = compute()`, Rust `X = v`) is not a read-modify-write and is not
-    /// flagged, nor is an in-place `+=` / `|=` on a module list, set or dict
-    /// (one call on the object). Rust updates inside `Once::call_once` (a closure or a
-    /// function passed to it), in a function that orders them with an
-    /// atomic `compare_exchange`, or in a file that allows rustc's
-    /// `static_mut_refs` lint are taken as reviewed and not flagged.
+    /// framework that runs handlers on a thread pool (`threading`,
+    /// `concurrent.futures`, `queue`, `flask`, `django`, `fastapi`, ...):
+    /// elsewhere module counters are nearly always single-threaded tooling.
+    /// Modules that also import green threads (`gevent`, `eventlet`) or a
+    /// test framework (`pytest`, `unittest`) are skipped, and so is code in
+    /// `async def` functions (one event loop runs a statement without
+    /// `await` whole). Module-level code, `main` and test functions (and
+    /// functions nested in them), functions whose comments or docstring
+    /// say they are not thread-safe, and `threading.local()` objects are
+    /// not flagged. A lock held by every caller is not seen; functions
+    /// named `*_locked` / `_unlocked*` are trusted to run under it. Plain
+    /// rebinding (`global g; g = compute()`, Rust `X = v`) is not a
+    /// read-modify-write and is not flagged, nor is an in-place `+=` / `|=`
+    /// on a module list, set or dict (one call on the object). Rust updates
+    /// inside `Once::call_once` (a closure or a function passed to it), in
+    /// a function that orders them with an atomic `compare_exchange`, or in
+    /// a file that allows rustc's `static_mut_refs` lint are taken as
+    /// reviewed and not flagged, and so are updates in `#[test]` functions
+    /// and in an `unsafe fn` whose doc has a `# Safety` section (its
+    /// callers promise who runs it: "must be called exactly once before
+    /// `main`").
     pub static UNLOCKED_GLOBAL_MUTATION = {
         code: "SHR001",
         name: "unlocked-global-mutation",
@@ -100,6 +109,10 @@ impl PythonRule for PyUnlockedGlobalMutation {
             || cx.holds_thread_lock()
             || caller_holds_lock_by_convention(cx)
             || runs_single_threaded(cx)
+            // Coroutine code runs on one event loop, and a statement without
+            // an `await` runs whole there.
+            || cx.in_async()
+            || cx.function_disclaims_thread_safety()
         {
             return;
         }
@@ -134,9 +147,10 @@ impl PythonRule for PyUnlockedGlobalMutation {
 /// and join the threads they exercise); module-level code runs once at
 /// import.
 fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
-    cx.function().is_none_or(|frame| {
-        frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
-    })
+    cx.function().is_none()
+        || cx.functions().iter().any(|frame| {
+            frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
+        })
 }
 
 /// The module global an augmented assignment updates: `g += 1` with `global
@@ -198,6 +212,10 @@ struct RsUnlockedGlobalMutation {
     /// Functions that order their `static mut` access with an atomic
     /// compare-and-swap (a hand-rolled once: `STATE.compare_exchange(..)`).
     handshake_functions: HashSet<String>,
+    /// Tests (`#[test]`, `#[tokio::test]`) and `unsafe fn`s whose doc has a
+    /// `# Safety` section: the test harness or the caller's contract
+    /// decides who runs them, not this file.
+    contract_functions: HashSet<String>,
 }
 
 /// Methods that take `&mut self` on the std types a `static mut` usually
@@ -236,6 +254,36 @@ const ATOMIC_HANDSHAKES: &[&str] = &[
 ];
 
 impl RustRule for RsUnlockedGlobalMutation {
+    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        let syn::Item::Fn(function) = item else {
+            return;
+        };
+        let is_test = function.attrs.iter().any(|attr| {
+            attr.path()
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "test")
+        });
+        let documents_safety = function.sig.unsafety.is_some()
+            && function.attrs.iter().any(|attr| {
+                let syn::Meta::NameValue(doc) = &attr.meta else {
+                    return false;
+                };
+                let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = &doc.value
+                else {
+                    return false;
+                };
+                attr.path().is_ident("doc") && text.value().trim_start().starts_with("# Safety")
+            });
+        if is_test || documents_safety {
+            self.contract_functions
+                .insert(function.sig.ident.to_string());
+        }
+    }
+
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         self.regions.on_expr(cx, expr);
         let function = cx.function().map(|frame| frame.name.clone());
@@ -304,6 +352,7 @@ impl RustRule for RsUnlockedGlobalMutation {
             let synchronised = candidate.function.as_ref().is_some_and(|function| {
                 self.once_functions.contains(function)
                     || self.handshake_functions.contains(function)
+                    || self.contract_functions.contains(function)
             });
             if !synchronised {
                 out.push(candidate.diagnostic);
