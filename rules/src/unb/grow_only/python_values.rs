@@ -60,8 +60,10 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
             let attr = attribute.attr.as_str();
             is_id_like_name(cx, attr)
                 || (attr == "hex" && is_id_like(cx, &attribute.value))
-                // `request.id`, `user.id`: the id of a thing.
-                || (attr == "id" && matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_)))
+                // `request.id`, `user.id`: the id of a thing, when
+                // `request_id`, `user_id` would be id-like.
+                || (attr == "id" && owner_name(&attribute.value)
+                    .is_some_and(|owner| is_id_like_name(cx, &format!("{owner}_id"))))
         }
         Expr::Call(call) => {
             let callee = cx.resolve(&call.func).unwrap_or_default();
@@ -79,7 +81,16 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
 }
 
 fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
-    name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(name)
+    name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name)
+}
+
+/// `request` in `request.id`, `user` in `self.user.id`.
+fn owner_name(owner: &Expr) -> Option<&str> {
+    match owner {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+        _ => None,
+    }
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
