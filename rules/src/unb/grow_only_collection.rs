@@ -75,8 +75,10 @@ declare_rule! {
     /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and
     /// builder steps (methods taking `self` by value), and in test code is
     /// not counted. Registries (existing objects such as
-    /// functions or plugins appended by `register()`-style code) are bounded
-    /// by the code that calls them and are not reported. Keys and values
+    /// functions or plugins appended by `register()`-style code, and any
+    /// growth inside a function named `register*`) are bounded by the code
+    /// that calls them and are not reported; an UPPER_CASE name
+    /// (`cls.API_KEY`) is a constant, never id-like. Keys and values
     /// named by the `*_id` pattern alone (`node_id`, `thread_id`,
     /// `function_id`, `run_id`) are not id-like here: in
     /// service code they mostly name parts of the deployment or the code,

@@ -81,7 +81,10 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
 }
 
 fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
-    name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name)
+    // `API_KEY`, `USER_ID`: a constant, one value however often it is used.
+    let constant = !name.chars().any(|c| c.is_ascii_lowercase());
+    !constant
+        && (name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name))
 }
 
 /// `request` in `request.id`, `user` in `self.user.id`.
@@ -94,12 +97,17 @@ fn owner_name(owner: &Expr) -> Option<&str> {
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
-/// its parameter: the registry is bounded by the code that registers.
+/// its parameter, or any growth inside a `register*` function
+/// (`cls._filters.append((test, filter_class))`): the registry is bounded
+/// by the code that registers.
 pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
-    let Some(Expr::Name(added)) = added else {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
         return false;
     };
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+    if def.name.trim_start_matches('_').starts_with("register") {
+        return true;
+    }
+    let Some(Expr::Name(added)) = added else {
         return false;
     };
     let is_parameter = def
