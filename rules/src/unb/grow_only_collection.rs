@@ -27,8 +27,9 @@ declare_rule! {
     ///   an id must be one the policy names, not one only its `*_id`
     ///   pattern matches; `id(..)`; a uuid) or a record built on the spot
     ///   (a tuple, dict, f-string; Rust a tuple, struct literal, `format!`);
-    /// - sets, and lists used as sets (`if x not in items`, or searched by
-    ///   a loop in the function that appends to them): an id-like
+    /// - sets, and lists used as sets (`if x not in items`, or searched in
+    ///   the function that appends to them: a loop, `.iter().any(..)`,
+    ///   `.contains(..)`): an id-like
     ///   value, since they are otherwise bounded by their value domain;
     /// - dicts and maps: an id-like key, for the same reason.
     ///
