@@ -65,8 +65,12 @@ declare_rule! {
     /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`).
     ///
     /// A queue whose producers are bounded by other means (one message per
-    /// worker thread, a protocol that waits for each reply, a semaphore) is
-    /// still reported: suppress it with a comment saying why. Queue classes
+    /// worker thread, a protocol that waits for each reply, a semaphore
+    /// created elsewhere, a broker prefetch limit) is still reported, and so
+    /// is a command channel that carries a handful of control messages
+    /// (start, pause, stop): the tool cannot tell control traffic from
+    /// data. Mature libraries use unbounded channels deliberately for both,
+    /// so expect to suppress some findings there with a comment saying why. Queue classes
     /// subclassed or re-exported under other names are not recognised.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
