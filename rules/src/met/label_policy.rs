@@ -79,6 +79,30 @@ impl LabelPolicy {
         Ok(())
     }
 
+    /// True when `name` is forbidden and, if it is an id (`*_id`), the
+    /// policy names it exactly (`user_id`, `session_id`) rather than through
+    /// the `*_id` pattern. UNB002 reads keys this way: the named ids are of
+    /// things that grow with traffic (users, requests, sessions, traces,
+    /// orders), while ids caught only by the pattern (`node_id`,
+    /// `thread_id`, `task_id`, `run_id`) mostly name things bounded by the
+    /// deployment or the code, too few to exhaust memory.
+    pub fn is_named_id(&self, name: &str) -> bool {
+        if !self.is_forbidden(name) {
+            return false;
+        }
+        let label = normalize(name);
+        if !label.ends_with("_id") {
+            return true;
+        }
+        let forbidden: Box<dyn Iterator<Item = &str>> = match &self.forbidden {
+            Some(list) => Box::new(list.iter().map(String::as_str)),
+            None => Box::new(DEFAULT_FORBIDDEN.iter().copied()),
+        };
+        forbidden
+            .chain(self.extend_forbidden.iter().map(String::as_str))
+            .any(|entry| !entry.contains('*') && normalize(entry) == label)
+    }
+
     /// True when `label` (as written: `user_id`, `User-Id`, the OpenTelemetry
     /// spelling `user.id`) is forbidden by this policy.
     pub fn is_forbidden(&self, label: &str) -> bool {
@@ -158,6 +182,22 @@ mod tests {
 
     fn policy() -> LabelPolicy {
         LabelPolicy::default()
+    }
+
+    #[test]
+    fn named_ids_are_the_listed_ones_not_every_id() {
+        let policy = policy();
+        assert!(policy.is_named_id("user_id"));
+        assert!(policy.is_named_id("Session.Id"));
+        assert!(policy.is_named_id("client_ip"));
+        assert!(!policy.is_named_id("node_id"));
+        assert!(!policy.is_named_id("thread_id"));
+        assert!(!policy.is_named_id("route"));
+        let extended = LabelPolicy {
+            extend_forbidden: vec!["run_id".into()],
+            ..LabelPolicy::default()
+        };
+        assert!(extended.is_named_id("run_id"));
     }
 
     #[test]

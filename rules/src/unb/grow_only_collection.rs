@@ -23,10 +23,13 @@ declare_rule! {
     /// Only growth with per-event data counts, because that is what grows
     /// with traffic:
     /// - lists and deques: an id-like value (a name the metric-label
-    ///   policy forbids, such as `user_id`, `request.id`, `client_ip`;
-    ///   `id(..)`; a uuid) or a record built on the spot (a tuple, dict,
-    ///   f-string; Rust a tuple, struct literal, `format!`);
-    /// - sets, and lists used as sets (`if x not in items`): an id-like
+    ///   policy forbids, such as `user_id`, `request.id`, `client_ip`, where
+    ///   an id must be one the policy names, not one only its `*_id`
+    ///   pattern matches; `id(..)`; a uuid) or a record built on the spot
+    ///   (a tuple, dict, f-string; Rust a tuple, struct literal, `format!`);
+    /// - sets, and lists used as sets (`if x not in items`, or searched in
+    ///   the function that appends to them: a loop, `.iter().any(..)`,
+    ///   `.contains(..)`): an id-like
     ///   value, since they are otherwise bounded by their value domain;
     /// - dicts and maps: an id-like key, for the same reason.
     ///
@@ -74,11 +77,19 @@ declare_rule! {
     /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and
     /// builder steps (methods taking `self` by value), and in test code is
     /// not counted. Registries (existing objects such as
-    /// functions or plugins appended by `register()`-style code) are bounded
-    /// by the code that calls them and are not reported; neither is growth
-    /// with values the rule cannot classify (`items.append(event)` where
-    /// `event` is a plain parameter). Public Rust statics and fields, and
-    /// `thread_local!` statics, are not checked.
+    /// functions or plugins appended by `register()`-style code, and any
+    /// growth inside a function named `register*`) are bounded by the code
+    /// that calls them and are not reported; an UPPER_CASE name
+    /// (`cls.API_KEY`) is a constant, never id-like. Keys and values
+    /// named by the `*_id` pattern alone (`node_id`, `thread_id`,
+    /// `function_id`, `run_id`) are not id-like here: in
+    /// service code they mostly name parts of the deployment or the code,
+    /// bounded by it (the cost: an unbounded `shuffle_id` is missed too);
+    /// name one in `extend-forbidden-labels` to count it.
+    /// Neither is growth with values the rule cannot classify
+    /// (`items.append(event)` where `event` is a plain parameter). Public
+    /// Rust statics and fields, and `thread_local!` statics, are not
+    /// checked.
     pub static GROW_ONLY_COLLECTION = {
         code: "UNB002",
         name: "grow-only-collection",

@@ -49,7 +49,11 @@ declare_rule! {
     /// small fixed domain (config keys, enum values, recursion depth), which
     /// a static tool cannot tell from request data. `@staticmethod` and
     /// `@classmethod` caches, caches in test code and other caching
-    /// libraries (`cachetools`, `diskcache`) are not checked.
+    /// libraries (`cachetools`, `diskcache`) are not checked. A function in
+    /// a class body counts as an instance method only when its first
+    /// parameter is named `self`: one taking `cls` under a descriptor of
+    /// the project (`@classproperty`) or none at all is read as a plain
+    /// function.
     pub static UNBOUNDED_CACHE = {
         code: "UNB003",
         name: "unbounded-cache",
@@ -184,6 +188,17 @@ fn method_kind(cx: &PyContext<'_>, def: &ast::StmtFunctionDef, is_method: bool) 
             Some("builtins.classmethod") => return MethodKind::Function,
             _ => {}
         }
+    }
+    // `def _build_cipher(key, iv)` kept in a class body, `def lookups(cls)`
+    // under a project descriptor (`@classproperty`): no instance is cached.
+    let first = def
+        .parameters
+        .posonlyargs
+        .iter()
+        .chain(&def.parameters.args)
+        .next();
+    if first.is_none_or(|first| first.parameter.name.as_str() != "self") {
+        return MethodKind::Function;
     }
     MethodKind::Instance
 }

@@ -1,6 +1,9 @@
+use std::collections::HashMap;
+
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt, UnaryOp};
 
-use crate::api::{Diagnostic, RuleEntry};
+use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
@@ -55,11 +58,19 @@ declare_rule! {
     /// - the channel inside a wrapper that is itself a channel constructor
     ///   (`fn channel()`, `fn unbounded()`, `fn *_channel()`): its callers
     ///   choose;
+    /// - a Python queue created in a function that also creates a
+    ///   `Semaphore`, `BoundedSemaphore` or `Condition` (threading, asyncio
+    ///   or multiprocessing): producers that wait on it before they put are
+    ///   bounded by it, and the tool cannot tell the ones that do not;
     /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`).
     ///
     /// A queue whose producers are bounded by other means (one message per
-    /// worker thread, a protocol that waits for each reply, a semaphore) is
-    /// still reported: suppress it with a comment saying why. Queue classes
+    /// worker thread, a protocol that waits for each reply, a semaphore
+    /// created elsewhere, a broker prefetch limit) is still reported, and so
+    /// is a command channel that carries a handful of control messages
+    /// (start, pause, stop): the tool cannot tell control traffic from
+    /// data. Mature libraries use unbounded channels deliberately for both,
+    /// so expect to suppress some findings there with a comment saying why. Queue classes
     /// subclassed or re-exported under other names are not recognised.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
@@ -117,6 +128,63 @@ struct UnboundedQueue {
     /// `queue.Queue` is a plain data structure (a heap, a FIFO) that no
     /// other thread fills.
     concurrent_module: bool,
+    /// Functions (by span) already looked at for a semaphore or condition.
+    gated: HashMap<Span, bool>,
+}
+
+/// Constructors of the objects producers wait on before they put: a queue
+/// created next to one is bounded by it (`Semaphore(n)` acquired per item,
+/// a `Condition` over a byte budget).
+const PYTHON_GATES: &[&str] = &[
+    "threading.Semaphore",
+    "threading.BoundedSemaphore",
+    "threading.Condition",
+    "asyncio.Semaphore",
+    "asyncio.BoundedSemaphore",
+    "asyncio.Condition",
+    "multiprocessing.Semaphore",
+    "multiprocessing.BoundedSemaphore",
+    "multiprocessing.Condition",
+];
+
+impl UnboundedQueue {
+    /// The function creating the queue also creates a semaphore or
+    /// condition (`__init__` setting up both): the producers are gated.
+    fn gated_function(&mut self, cx: &PyContext<'_>) -> bool {
+        let Some(def) = cx.function().and_then(|frame| frame.def) else {
+            return false;
+        };
+        *self.gated.entry(Span::from(def)).or_insert_with(|| {
+            let mut finder = GateFinder { cx, found: false };
+            finder.visit_body(&def.body);
+            finder.found
+        })
+    }
+}
+
+/// Looks for a [`PYTHON_GATES`] constructor call in a function body,
+/// outside nested functions and classes.
+struct GateFinder<'c, 'a> {
+    cx: &'c PyContext<'a>,
+    found: bool,
+}
+
+impl<'b> Visitor<'b> for GateFinder<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'b Stmt) {
+        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'b Expr) {
+        if let Expr::Call(call) = expr {
+            let callee = self.cx.resolve(&call.func);
+            if callee.is_some_and(|callee| PYTHON_GATES.contains(&callee.as_str())) {
+                self.found = true;
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
 }
 
 /// Modules whose import says the file runs code concurrently.
@@ -172,6 +240,9 @@ impl PythonRule for UnboundedQueue {
             return;
         };
         if name.starts_with("queue.") && !self.concurrent_module {
+            return;
+        }
+        if self.gated_function(cx) {
             return;
         }
         let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())

@@ -81,6 +81,10 @@ pub(crate) struct GrowOnlyCollection {
     /// Lists tested with `in` / `not in`: used as a set, bounded by the
     /// domain of their values.
     pub(super) membership_tested: HashSet<Name>,
+    /// Lists iterated in a function (`for k, v in cache:`, `any(.. for p
+    /// in seen)`): a function that searches a list before it appends to it
+    /// uses it as a set.
+    pub(super) searched_in: HashSet<(Name, Option<String>)>,
     /// Uses already accounted for by their parent node (pre-order).
     pub(super) classified: HashSet<Span>,
     /// Classes defined in the module, to read `Class.x` as an attribute of it.
@@ -134,7 +138,7 @@ impl PythonRule for GrowOnlyCollection {
                     }
                 }
             }
-            Stmt::For(for_stmt) => self.read(cx, &for_stmt.iter),
+            Stmt::For(for_stmt) => self.search(cx, &for_stmt.iter),
             Stmt::While(while_stmt) => self.size_check(cx, &while_stmt.test),
             Stmt::Assert(assert) => self.read(cx, &assert.test),
             Stmt::If(if_stmt) => {
@@ -184,7 +188,7 @@ impl PythonRule for GrowOnlyCollection {
             | Expr::DictComp(ast::ExprDictComp { generators, .. })
             | Expr::Generator(ast::ExprGenerator { generators, .. }) => {
                 for generator in generators {
-                    self.read(cx, &generator.iter);
+                    self.search(cx, &generator.iter);
                 }
             }
             _ => {}
@@ -217,7 +221,11 @@ impl PythonRule for GrowOnlyCollection {
                         .as_ref()
                         .is_some_and(|function| self.called_at_import.contains(function))
                 })
-                .filter(|growth| grows(definition.shape, used_as_set, growth.kind))
+                .filter(|growth| {
+                    let searched = (definition.name.clone(), growth.function.clone());
+                    let used_as_set = used_as_set || self.searched_in.contains(&searched);
+                    grows(definition.shape, used_as_set, growth.kind)
+                })
                 .map(|growth| growth.span)
                 .collect();
             if sites.is_empty() {

@@ -185,6 +185,16 @@ impl GrowOnlyCollection {
         }
     }
 
+    /// Iteration over a container: a read, and a search by the function
+    /// it happens in.
+    pub(super) fn search(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        if let Some(reference) = self.reference(cx, expr) {
+            let function = cx.function().map(|frame| frame.name.to_string());
+            self.searched_in.insert((reference.name, function));
+        }
+        self.read(cx, expr);
+    }
+
     pub(super) fn read_all(&mut self, cx: &PyContext<'_>, exprs: &[Expr]) {
         for expr in exprs {
             self.read(cx, expr);

@@ -60,8 +60,10 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
             let attr = attribute.attr.as_str();
             is_id_like_name(cx, attr)
                 || (attr == "hex" && is_id_like(cx, &attribute.value))
-                // `request.id`, `user.id`: the id of a thing.
-                || (attr == "id" && matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_)))
+                // `request.id`, `user.id`: the id of a thing, when
+                // `request_id`, `user_id` would be id-like.
+                || (attr == "id" && owner_name(&attribute.value)
+                    .is_some_and(|owner| is_id_like_name(cx, &format!("{owner}_id"))))
         }
         Expr::Call(call) => {
             let callee = cx.resolve(&call.func).unwrap_or_default();
@@ -79,16 +81,33 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
 }
 
 fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
-    name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(name)
+    // `API_KEY`, `USER_ID`: a constant, one value however often it is used.
+    let constant = !name.chars().any(|c| c.is_ascii_lowercase());
+    !constant
+        && (name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name))
+}
+
+/// `request` in `request.id`, `user` in `self.user.id`.
+fn owner_name(owner: &Expr) -> Option<&str> {
+    match owner {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+        _ => None,
+    }
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
-/// its parameter: the registry is bounded by the code that registers.
+/// its parameter, or any growth inside a `register*` function
+/// (`cls._filters.append((test, filter_class))`): the registry is bounded
+/// by the code that registers.
 pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
-    let Some(Expr::Name(added)) = added else {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
         return false;
     };
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+    if def.name.trim_start_matches('_').starts_with("register") {
+        return true;
+    }
+    let Some(Expr::Name(added)) = added else {
         return false;
     };
     let is_parameter = def

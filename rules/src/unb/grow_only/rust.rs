@@ -117,6 +117,10 @@ struct Growth {
     grows_collection: bool,
     /// Counts for a map: the key is id-like.
     grows_map: bool,
+    /// The pushed value is a record, not an id: bounded when the function
+    /// searches the collection first.
+    record_only: bool,
+    function: String,
 }
 
 #[derive(Default)]
@@ -124,6 +128,11 @@ pub(crate) struct GrowOnlyCollection {
     definitions: Vec<Definition>,
     growth: Vec<Growth>,
     maybe_shrunk: HashSet<Name>,
+    /// Collections searched (`.iter()`, `.contains(..)`) in a function:
+    /// a function that looks for a value before it pushes it (`if
+    /// !servers.iter().any(|s| s == &addr) { servers.push((addr, 0)) }`)
+    /// uses the collection as a set, bounded by its value domain.
+    searched_in: HashSet<(Name, String)>,
     /// Struct name -> true when it has a `Mutex`/`RwLock`/channel member.
     holds_sync: HashMap<String, bool>,
     /// Every identifier in the types of the file's statics.
@@ -241,6 +250,10 @@ impl RustRule for GrowOnlyCollection {
                 if GROWTH_METHODS.contains(&method.as_str()) {
                     let args: Vec<&syn::Expr> = call.args.iter().collect();
                     self.grow(cx, name, expr, &method, &args);
+                } else if matches!(method.as_str(), "iter" | "contains") {
+                    if let Some(function) = cx.function() {
+                        self.searched_in.insert((name, function.name.clone()));
+                    }
                 } else if !SIZE_KEEPING_METHODS.contains(&method.as_str()) {
                     self.maybe_shrunk.insert(name);
                 }
@@ -289,7 +302,11 @@ impl RustRule for GrowOnlyCollection {
                 .filter(|growth| growth.name == definition.name)
                 .filter(|growth| definition.owner.is_none() || growth.owner == definition.owner)
                 .filter(|growth| match definition.kind {
-                    ContainerKind::Collection => growth.grows_collection,
+                    ContainerKind::Collection => {
+                        let searched = (growth.name.clone(), growth.function.clone());
+                        growth.grows_collection
+                            && !(growth.record_only && self.searched_in.contains(&searched))
+                    }
                     ContainerKind::Map => growth.grows_map,
                 })
                 .map(|growth| growth.span)
@@ -343,12 +360,18 @@ impl GrowOnlyCollection {
             ("entry", _) => (false, id_like(0)),
             _ => (false, false),
         };
+        let value = match (method, args.len()) {
+            ("insert", 2) => 1,
+            _ => 0,
+        };
         self.growth.push(Growth {
             name,
             owner,
             span: span_of(expr),
             grows_collection,
             grows_map,
+            record_only: !id_like(value),
+            function: function.name.clone(),
         });
     }
 }

@@ -201,6 +201,6 @@ pub(super) fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr) -> bool {
         _ => None,
     };
     name.is_some_and(|name| {
-        name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_forbidden(&name)
+        name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(&name)
     })
 }
