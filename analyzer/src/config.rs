@@ -24,6 +24,8 @@ pub struct Options {
     pub exclude: Vec<String>,
     #[serde(default)]
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Enable preview rules with `ALL` and prefixes too.
+    pub preview: Option<bool>,
     pub forbidden_labels: Option<Vec<String>>,
     #[serde(default)]
     pub extend_forbidden_labels: Vec<String>,

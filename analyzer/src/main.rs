@@ -53,6 +53,10 @@ struct CheckArgs {
     /// Rules to enable on top of the selection.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     extend_select: Vec<String>,
+    /// Also enable preview rules (rules whose precision on real code is
+    /// still being proven) when selecting by `ALL` or prefix.
+    #[arg(long)]
+    preview: bool,
     /// Globs of paths to skip, relative to each checked directory.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -113,6 +117,7 @@ fn check(args: CheckArgs) -> ExitStatus {
         select: args.select,
         ignore: args.ignore,
         extend_select: args.extend_select,
+        preview: args.preview,
         exclude: args.exclude,
         config: args.config,
         isolated: args.isolated,

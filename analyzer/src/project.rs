@@ -20,6 +20,8 @@ pub struct CheckRequest {
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub extend_select: Vec<String>,
+    /// `--preview`: `ALL` and prefixes also pick preview rules.
+    pub preview: bool,
     pub exclude: Vec<String>,
     pub config: Option<PathBuf>,
     pub isolated: bool,
@@ -92,7 +94,8 @@ impl Project {
             .filter_map(|text| Selector::parse(text).ok())
             .collect::<Vec<_>>();
         ignore.extend(parse(&request.ignore, "--ignore")?);
-        let enabled = selection::resolve(&select, &extend_select, &ignore);
+        let preview = request.preview || options.preview.unwrap_or(false);
+        let enabled = selection::resolve(&select, &extend_select, &ignore, preview);
 
         let mut per_file_ignores = Vec::new();
         for (glob, codes) in &options.per_file_ignores {
@@ -100,7 +103,8 @@ impl Project {
             let selectors = selection::parse_all(codes).unwrap_or_default();
             per_file_ignores.push((
                 glob.compile_matcher(),
-                selection::resolve(&selectors, &[], &[]),
+                // An ignore list reaches preview rules too.
+                selection::resolve(&selectors, &[], &[], true),
             ));
         }
 

@@ -26,6 +26,8 @@ struct RuleRow {
     severity: &'static str,
     summary: &'static str,
     tags: &'static [&'static str],
+    /// Off unless `--preview` or selected by code or name.
+    preview: bool,
 }
 
 /// Every rule and tool diagnostic, as a table or JSON.
@@ -41,6 +43,7 @@ pub fn list_rules(out: &mut dyn Write, format: OutputFormat) -> io::Result<()> {
                 severity: rule.severity.as_str(),
                 summary: rule.summary,
                 tags: rule.tags,
+                preview: rule.preview,
             })
             .collect();
         serde_json::to_writer_pretty(&mut *out, &rows)?;
@@ -57,9 +60,10 @@ pub fn list_rules(out: &mut dyn Write, format: OutputFormat) -> io::Result<()> {
             .into_iter()
             .map(|language| if language == "python" { "py" } else { "rs" })
             .collect();
+        let preview = if rule.preview { " (preview)" } else { "" };
         writeln!(
             out,
-            "{:<7} {:<name_width$} {:<10} {}",
+            "{:<7} {:<name_width$} {:<10} {}{preview}",
             rule.code,
             rule.name,
             short.join(", "),
@@ -72,8 +76,13 @@ pub fn list_rules(out: &mut dyn Write, format: OutputFormat) -> io::Result<()> {
 /// The documentation of one rule under a title line; `None` if unknown.
 pub fn explain_rule(code_or_name: &str) -> Option<String> {
     let rule = harden_rules::find_rule(code_or_name)?;
+    let preview = if rule.preview {
+        "\n\nPreview rule: off by default; enable it with `--preview` or by selecting it by code or name."
+    } else {
+        ""
+    };
     Some(format!(
-        "# {} {}\n\n{}\n\n{}",
+        "# {} {}\n\n{}{preview}\n\n{}",
         rule.code,
         rule.name,
         rule.summary,

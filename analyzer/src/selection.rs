@@ -38,10 +38,14 @@ impl Selector {
         }
     }
 
-    pub fn matches(&self, rule: &RuleMeta) -> bool {
+    /// True when this selector picks `rule`. `ALL` and prefixes pick a
+    /// preview rule only with `preview` on; naming the rule always picks it.
+    pub fn matches(&self, rule: &RuleMeta, preview: bool) -> bool {
         match self {
-            Self::All => true,
-            Self::Prefix(prefix) => rule.code.starts_with(prefix.as_str()),
+            Self::All => preview || !rule.preview,
+            Self::Prefix(prefix) => {
+                (preview || !rule.preview) && rule.code.starts_with(prefix.as_str())
+            }
             Self::Rule(selected) => selected.code == rule.code,
         }
     }
@@ -56,20 +60,22 @@ pub fn parse_all<S: AsRef<str>>(texts: &[S]) -> Result<Vec<Selector>, UnknownSel
 }
 
 /// The codes that `select` (then `extend_select`) pick and `ignore` does
-/// not: ignoring wins over selecting.
+/// not: ignoring wins over selecting. Preview rules are picked only with
+/// `preview` on or when named; ignoring always reaches them.
 pub fn resolve(
     select: &[Selector],
     extend_select: &[Selector],
     ignore: &[Selector],
+    preview: bool,
 ) -> BTreeSet<&'static str> {
     harden_rules::all_rules()
         .filter(|rule| {
             select
                 .iter()
                 .chain(extend_select)
-                .any(|selector| selector.matches(rule))
+                .any(|selector| selector.matches(rule, preview))
         })
-        .filter(|rule| !ignore.iter().any(|selector| selector.matches(rule)))
+        .filter(|rule| !ignore.iter().any(|selector| selector.matches(rule, true)))
         .map(|rule| rule.code)
         .collect()
 }
@@ -101,9 +107,26 @@ mod tests {
             &[Selector::parse("BLK").unwrap()],
             &[Selector::parse("E004").unwrap()],
             &[Selector::parse("BLK001").unwrap()],
+            false,
         );
         assert!(codes.contains("E004"));
         assert!(!codes.contains("BLK001"));
         assert!(!codes.contains("E001"));
+    }
+
+    #[test]
+    fn preview_rules_need_preview_or_their_own_name() {
+        let preview_rule = harden_rules::all_rules()
+            .find(|rule| rule.preview)
+            .expect("a preview rule exists");
+        let all = [Selector::All];
+        let family = [Selector::parse(preview_rule.prefix()).unwrap()];
+        let named = [Selector::parse(preview_rule.name).unwrap()];
+        assert!(!resolve(&all, &[], &[], false).contains(preview_rule.code));
+        assert!(!resolve(&family, &[], &[], false).contains(preview_rule.code));
+        assert!(resolve(&named, &[], &[], false).contains(preview_rule.code));
+        assert!(resolve(&all, &[], &[], true).contains(preview_rule.code));
+        assert!(!resolve(&all, &[], &family, true).contains(preview_rule.code));
+        assert!(resolve(&all, &[], &[], false).contains("BLK001"));
     }
 }

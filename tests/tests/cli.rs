@@ -47,6 +47,43 @@ fn selectors_accept_codes_prefixes_and_names() {
     assert_eq!(run.code, 1, "{run:?}");
 }
 
+/// A queue that UNB001 (a preview rule) flags, in a module that runs threads.
+const UNBOUNDED_QUEUE_PY: &str = "import queue\nimport threading\n\njobs = queue.Queue()\n\n\ndef worker():\n    while True:\n        jobs.get()()\n\n\nthreading.Thread(target=worker, daemon=True).start()\n";
+
+#[test]
+fn preview_rules_run_only_when_asked_for() {
+    let dir = scratch(&[("jobs.py", UNBOUNDED_QUEUE_PY)]);
+    let run = harden(dir.path(), &["check"]);
+    assert_eq!(run.code, 0, "preview rules are off by default: {run:?}");
+    for args in [
+        &["check", "--preview"][..],
+        &["check", "--select", "UNB001"],
+        &["check", "--select", "unbounded-queue"],
+        &["check", "--select", "UNB", "--preview"],
+    ] {
+        let run = harden(dir.path(), args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stdout.contains("UNB001 unbounded-queue"),
+            "{args:?}: {run:?}"
+        );
+    }
+    let run = harden(dir.path(), &["check", "--select", "UNB"]);
+    assert_eq!(
+        run.code, 0,
+        "a prefix alone does not enable preview rules: {run:?}"
+    );
+    let config = scratch(&[
+        ("jobs.py", UNBOUNDED_QUEUE_PY),
+        ("harden.toml", "preview = true\n"),
+    ]);
+    let run = harden(config.path(), &["check"]);
+    assert_eq!(
+        run.code, 1,
+        "`preview = true` in the configuration: {run:?}"
+    );
+}
+
 #[test]
 fn unknown_selector_exits_two_naming_it() {
     let dir = scratch(&[("app.py", SLEEPY_PY)]);

@@ -42,7 +42,10 @@ fn read_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
 
 /// `fixtures/blk/blocking_sleep_in_async` -> snapshot `blk__blocking_sleep_in_async`.
 fn snapshot(relative: &str) -> Result<(), Failed> {
-    let run = harden(&repo_root(), &["check", "--isolated", relative]);
+    let run = harden(
+        &repo_root(),
+        &["check", "--isolated", "--preview", relative],
+    );
     if run.code != 1 {
         return Err(format!("expected exit status 1 (the bad fixtures), got {run:?}").into());
     }

@@ -38,6 +38,10 @@ pub struct RuleMeta {
     pub languages: &'static [Language],
     pub severity: Severity,
     pub tags: &'static [&'static str],
+    /// A preview rule runs only when asked for (`--preview`, or selected by
+    /// its exact code or name): its precision on real code is not yet
+    /// proven at the level a CI gate needs.
+    pub preview: bool,
     /// Markdown with the headings What it does / Why is this bad? /
     /// Example / Use instead / Known limitations.
     pub doc: &'static str,
@@ -96,7 +100,8 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             languages: [$($lang:ident),* $(,)?],
             severity: $severity:ident,
-            tags: [$($tag:literal),* $(,)?] $(,)?
+            tags: [$($tag:literal),* $(,)?]
+            $(, preview: $preview:literal)? $(,)?
         };
     ) => {
         $(#[doc = $doc])*
@@ -107,6 +112,7 @@ macro_rules! declare_rule {
             languages: &[$($crate::api::Language::$lang),*],
             severity: $crate::api::Severity::$severity,
             tags: &[$($tag),*],
+            preview: false $(|| $preview)?,
             doc: concat!($($doc, "\n"),*),
         };
     };

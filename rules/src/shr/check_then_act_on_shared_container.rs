@@ -62,6 +62,7 @@ declare_rule! {
         languages: [Python],
         severity: Error,
         tags: ["concurrency", "shared-state"],
+        preview: true,
     };
 }
 
