@@ -2,7 +2,7 @@
 //! matches: `try` bodies that handle `BlockingIOError`, sockets switched
 //! with `setblocking(False)`, and calls whose result is awaited.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};

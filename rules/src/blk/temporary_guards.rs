@@ -6,7 +6,7 @@
 //! - created in the scrutinee of a `match`, `if let` or `while let`, which
 //!   lives through its arms: `match m.lock().unwrap().get(k) { .. => x.await }`.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::api::Span;
 use crate::rust::{span_of, strip_result_handling, Guard, RsContext};

@@ -6,7 +6,7 @@
 //! method that uses it, a module-level import after a function) are known
 //! wherever they are used.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
@@ -539,7 +539,7 @@ impl<'a> Semantic<'a> {
     }
 
     fn prescan_class(&mut self, class: &'a ast::StmtClassDef) {
-        let mut locks = HashMap::new();
+        let mut locks = HashMap::default();
         let mut attributes = ClassAttributes::default();
         for stmt in &class.body {
             match stmt {

@@ -5,7 +5,7 @@
 //! Everything is owned (strings and spans, no references into the tree) so
 //! the checker can also walk expressions it parses out of macro bodies.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use syn::spanned::Spanned;
 

@@ -336,7 +336,7 @@ pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
 #[derive(Default)]
 pub(crate) struct LockedCalls {
     /// Function name -> (calls with a thread lock held, calls without).
-    counts: std::collections::HashMap<String, (usize, usize)>,
+    counts: rustc_hash::FxHashMap<String, (usize, usize)>,
 }
 
 impl LockedCalls {

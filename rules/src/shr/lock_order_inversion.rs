@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
@@ -86,8 +86,8 @@ impl LockOrderInversion {
     /// Reports, at the later nesting, every pair of functions that take
     /// two locks in opposite orders; one finding per lock pair and group.
     fn report(&self, out: &mut Vec<Diagnostic>, language: Language) {
-        let mut first: HashMap<(&str, &str, &str), &Nesting> = HashMap::new();
-        let mut reported: HashSet<(&str, &str, &str)> = HashSet::new();
+        let mut first: HashMap<(&str, &str, &str), &Nesting> = HashMap::default();
+        let mut reported: HashSet<(&str, &str, &str)> = HashSet::default();
         for nesting in &self.nestings {
             let reversed = (
                 nesting.group.as_str(),

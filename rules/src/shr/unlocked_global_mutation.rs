@@ -5,7 +5,7 @@ use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::shr::is_container;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
     allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, StaticMutRegions,
@@ -105,17 +105,6 @@ struct PyUnlockedGlobalMutation;
 
 impl PythonRule for PyUnlockedGlobalMutation {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
-        if !cx.module_is_concurrent()
-            || cx.holds_thread_lock()
-            || caller_holds_lock_by_convention(cx)
-            || runs_single_threaded(cx)
-            // Coroutine code runs on one event loop, and a statement without
-            // an `await` runs whole there.
-            || cx.in_async()
-            || cx.function_disclaims_thread_safety()
-        {
-            return;
-        }
         let global = match stmt {
             Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => mutated_global(cx, target),
             Stmt::Assign(ast::StmtAssign { targets, value, .. }) => match targets.as_slice() {
@@ -130,6 +119,18 @@ impl PythonRule for PyUnlockedGlobalMutation {
             _ => None,
         };
         let Some(global) = global else { return };
+        // The statement is a candidate; now the (costlier) context checks.
+        if !cx.module_is_concurrent()
+            || cx.holds_thread_lock()
+            || caller_holds_lock_by_convention(cx)
+            || runs_single_threaded(cx)
+            // Coroutine code runs on one event loop, and a statement without
+            // an `await` runs whole there.
+            || cx.in_async()
+            || cx.function_disclaims_thread_safety()
+        {
+            return;
+        }
         out.push(
             Diagnostic::new(
                 &UNLOCKED_GLOBAL_MUTATION,

@@ -6,7 +6,7 @@
 //! for such a local until the function ends and drops it if the local
 //! turned out to be used that way.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{Expr, Stmt};
 

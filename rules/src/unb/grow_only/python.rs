@@ -4,7 +4,7 @@
 //! `del`, reassignment, or the container escaping to other code). The
 //! decision is made at the end of the module, when all uses are known.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 

@@ -4,7 +4,7 @@
 //! method, any method not known to keep the size, an assignment, or a
 //! `&mut` borrow handed elsewhere. Decides at the end of the file.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use quote::ToTokens;
 

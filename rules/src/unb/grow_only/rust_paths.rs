@@ -2,7 +2,7 @@
 //! locks, cells and lazies), which expression designates a tracked
 //! container (through lock chains and guards), and which keys are ids.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use quote::ToTokens;
 
