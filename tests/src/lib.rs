@@ -99,6 +99,39 @@ pub fn write(root: &Path, path: &str, contents: &[u8]) {
     std::fs::write(path, contents).expect("write file");
 }
 
+/// One finding of a JSON report: the fields the tests compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub code: String,
+    pub path: String,
+    pub line: u64,
+    pub column: u64,
+    pub suppressed: bool,
+}
+
+/// The findings of a `--output-format json` report, in report order.
+pub fn json_findings(stdout: &str) -> Vec<Found> {
+    let report: serde_json::Value =
+        serde_json::from_str(stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"));
+    findings_of(&report)
+}
+
+/// The findings of a parsed JSON report, in report order.
+pub fn findings_of(report: &serde_json::Value) -> Vec<Found> {
+    report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings array: {report}"))
+        .iter()
+        .map(|finding| Found {
+            code: finding["code"].as_str().unwrap().to_string(),
+            path: finding["path"].as_str().unwrap().to_string(),
+            line: finding["start"]["line"].as_u64().unwrap(),
+            column: finding["start"]["column"].as_u64().unwrap(),
+            suppressed: finding["suppressed"].as_bool().unwrap(),
+        })
+        .collect()
+}
+
 /// A small async handler with one BLK001 finding on line 5.
 pub const SLEEPY_PY: &str = "\
 import time

@@ -1,21 +1,12 @@
 //! Configuration discovery, precedence and errors.
 
-use harden_tests::{harden, scratch, SLEEPY_PY};
+use harden_tests::{harden, json_findings, scratch, SLEEPY_PY};
 
 /// The codes and paths found, from the JSON report.
 fn found(stdout: &str) -> Vec<(String, String)> {
-    let report: serde_json::Value =
-        serde_json::from_str(stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"));
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|finding| {
-            (
-                finding["code"].as_str().unwrap().to_string(),
-                finding["path"].as_str().unwrap().to_string(),
-            )
-        })
+    json_findings(stdout)
+        .into_iter()
+        .map(|found| (found.code, found.path))
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! Bad input never crashes the run and never passes silently.
 
-use harden_tests::{harden, harden_with_env, repo_root, scratch, write, SLEEPY_PY};
+use harden_tests::{findings_of, harden, harden_with_env, repo_root, scratch, write, SLEEPY_PY};
 
 fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"))
@@ -8,18 +8,9 @@ fn json(stdout: &str) -> serde_json::Value {
 
 /// (code, path, line, column) of every finding.
 fn findings(report: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|finding| {
-            (
-                finding["code"].as_str().unwrap().to_string(),
-                finding["path"].as_str().unwrap().to_string(),
-                finding["start"]["line"].as_u64().unwrap(),
-                finding["start"]["column"].as_u64().unwrap(),
-            )
-        })
+    findings_of(report)
+        .into_iter()
+        .map(|found| (found.code, found.path, found.line, found.column))
         .collect()
 }
 

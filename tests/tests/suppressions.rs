@@ -1,21 +1,12 @@
 //! Inline suppressions and E004.
 
-use harden_tests::{harden, scratch};
+use harden_tests::{harden, json_findings, scratch};
 
 /// (code, line, suppressed) of every finding in the JSON report.
 fn findings(stdout: &str) -> Vec<(String, u64, bool)> {
-    let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|finding| {
-            (
-                finding["code"].as_str().unwrap().to_string(),
-                finding["start"]["line"].as_u64().unwrap(),
-                finding["suppressed"].as_bool().unwrap(),
-            )
-        })
+    json_findings(stdout)
+        .into_iter()
+        .map(|found| (found.code, found.line, found.suppressed))
         .collect()
 }
 
