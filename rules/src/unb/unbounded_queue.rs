@@ -234,12 +234,13 @@ impl PythonRule for UnboundedQueue {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
         self.single_use.note_python_expr(expr);
         let Expr::Call(call) = expr else { return };
-        if self.tests.contains(expr.into()) {
-            return;
-        }
         let Some(name) = queue_class(cx, &call.func) else {
             return;
         };
+        // Only for a queue constructor: the scan over test regions is linear.
+        if self.tests.contains(expr.into()) {
+            return;
+        }
         if name.starts_with("queue.") && !self.concurrent_module {
             return;
         }
@@ -330,13 +331,13 @@ impl RustRule for UnboundedQueue {
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_rust_expr(expr);
         let syn::Expr::Call(call) = expr else { return };
-        if self.tests.contains(span_of(expr)) {
-            return;
-        }
         let Some(callee) = cx.callee_path(call) else {
             return;
         };
-        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str()) || in_channel_constructor(cx) {
+        if !RUST_UNBOUNDED_CHANNELS.contains(&callee.as_str())
+            || self.tests.contains(span_of(expr))
+            || in_channel_constructor(cx)
+        {
             return;
         }
         let help = match callee.as_str() {
