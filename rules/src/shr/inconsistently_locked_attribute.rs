@@ -66,7 +66,11 @@ declare_rule! {
     /// not checked. A branch that skips a lock another branch of the same
     /// method takes (`if self.lock: with self.lock: .. else: ..`, or a fast
     /// path that returns before `with self.lock:`) is trusted as a
-    /// deliberate choice. Only this object's or the module's locks count:
+    /// deliberate choice, in `except` handlers too. A locked block that
+    /// stores fresh values into five or more attributes at once is a reset
+    /// made atomic as a whole; its stores are not taken as evidence that
+    /// each of those attributes needs the lock for its other updates (a
+    /// locked `+=` elsewhere still is). Only this object's or the module's locks count:
     /// `with self._conn.lock:` serialises the connection, not this
     /// object's fields, and attributes that carry their own lock (`with
     /// self.pool.lock:`) are skipped. Async locks are not counted, and
@@ -156,6 +160,8 @@ struct Access {
     /// (`self.buffer = []`). Only these are reported when unlocked: a single
     /// store or a single dict/list operation is atomic in CPython.
     racy: bool,
+    /// A store of a new value that does not read the old one.
+    plain_store: bool,
 }
 
 /// A call `self.method(..)` inside another method of the class.
@@ -179,6 +185,9 @@ struct ClassState {
     /// Branches that deliberately run without the lock another branch of
     /// the same method takes (see [`lock_free_branches`]).
     lock_free_branches: Vec<TextRange>,
+    /// Locked blocks that re-initialise many attributes at once (see
+    /// [`is_reset_block`]).
+    reset_blocks: Vec<TextRange>,
 }
 
 impl ClassState {
@@ -263,6 +272,8 @@ impl InconsistentlyLockedAttribute {
         // Coroutine code runs on one event loop: without an `await` inside
         // the statement no other coroutine interleaves with it.
         let in_coroutine = cx.function().is_some_and(|frame| frame.is_async);
+        let plain_store =
+            kind == WriteKind::Store && value.is_some_and(|v| !reads_attribute(v, attr));
         let racy = !in_coroutine
             && match value {
                 // Augmented assignment: a read-modify-write.
@@ -289,6 +300,7 @@ impl InconsistentlyLockedAttribute {
                 method: method.to_string(),
                 locked,
                 racy,
+                plain_store,
             });
     }
 }
@@ -400,6 +412,11 @@ impl PythonRule for InconsistentlyLockedAttribute {
                 }
             }
             Stmt::With(with) => {
+                if is_reset_block(cx, with) {
+                    if let Some((state, _)) = self.method_state(cx) {
+                        state.reset_blocks.push(with.range());
+                    }
+                }
                 // `with self.pools.lock:` makes `pools` a self-locking object.
                 for item in &with.items {
                     if let Expr::Attribute(lock) = &item.context_expr {
@@ -488,7 +505,19 @@ impl PythonRule for InconsistentlyLockedAttribute {
             if state.self_locking.contains(attr) || state.properties.contains(attr) {
                 continue;
             }
-            let Some(protected) = accesses.iter().find(|access| access.locked) else {
+            // A plain store inside a reset block shows that the reset is
+            // atomic, not that every update of the attribute needs the lock.
+            let in_reset_block = |access: &Access| {
+                access.plain_store
+                    && state.reset_blocks.iter().any(|range| {
+                        range.start().to_u32() <= access.span.start
+                            && access.span.end <= range.end().to_u32()
+                    })
+            };
+            let Some(protected) = accesses
+                .iter()
+                .find(|access| access.locked && !in_reset_block(access))
+            else {
                 continue;
             };
             let on_lock_free_branch = |access: &Access| {
@@ -559,8 +588,77 @@ fn lock_free_branches(cx: &PyContext<'_>, body: &[Stmt], out: &mut Vec<TextRange
             Stmt::With(with) => lock_free_branches(cx, &with.body, out),
             Stmt::Try(try_stmt) => {
                 lock_free_branches(cx, &try_stmt.body, out);
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    lock_free_branches(cx, &handler.body, out);
+                }
                 lock_free_branches(cx, &try_stmt.orelse, out);
                 lock_free_branches(cx, &try_stmt.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Distinct attributes a locked block must store for it to count as a
+/// reset of the object's state.
+const RESET_BLOCK_MIN_ATTRIBUTES: usize = 5;
+
+/// True for `with <thread lock>:` blocks that store fresh values into at
+/// least [`RESET_BLOCK_MIN_ATTRIBUTES`] attributes of `self` (`self.x = 0`,
+/// `self.buf = []`, ...): a reset or re-initialisation made atomic as a
+/// whole. Such a block says readers must not see half a reset; it does not
+/// say that each of those attributes is only ever updated under the lock.
+fn is_reset_block(cx: &PyContext<'_>, with: &ast::StmtWith) -> bool {
+    let locked = !with.is_async
+        && with.items.iter().any(|item| {
+            cx.lock_kind(&item.context_expr)
+                .is_some_and(|kind| kind != LockKind::Async)
+        });
+    if !locked {
+        return false;
+    }
+    let mut stored = HashSet::default();
+    collect_plain_stores(&with.body, &mut stored);
+    stored.len() >= RESET_BLOCK_MIN_ATTRIBUTES
+}
+
+/// The `self` attributes that `body` stores values into without reading
+/// them, looking into `if`/`try` blocks but not nested functions.
+fn collect_plain_stores<'a>(body: &'a [Stmt], stored: &mut HashSet<&'a str>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    if let (Expr::Attribute(_), Some(attr)) = (target, written_attribute(target)) {
+                        if !reads_attribute(&assign.value, attr) {
+                            stored.insert(attr);
+                        }
+                    }
+                }
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => {
+                if let (Expr::Attribute(_), Some(attr)) =
+                    (target.as_ref(), written_attribute(target))
+                {
+                    if !reads_attribute(value, attr) {
+                        stored.insert(attr);
+                    }
+                }
+            }
+            Stmt::If(if_stmt) => {
+                collect_plain_stores(&if_stmt.body, stored);
+                for clause in &if_stmt.elif_else_clauses {
+                    collect_plain_stores(&clause.body, stored);
+                }
+            }
+            Stmt::Try(try_stmt) => {
+                collect_plain_stores(&try_stmt.body, stored);
+                collect_plain_stores(&try_stmt.finalbody, stored);
             }
             _ => {}
         }
