@@ -53,7 +53,7 @@ declare_rule! {
     /// a class body counts as an instance method only when its first
     /// parameter is named `self`: one taking `cls` under a descriptor of
     /// the project (`@classproperty`) or none at all is read as a plain
-    /// function.
+    /// function. `lru_cache(maxsize=0)` caches nothing and is not reported.
     pub static UNBOUNDED_CACHE = {
         code: "UNB003",
         name: "unbounded-cache",
@@ -215,6 +215,11 @@ fn cache_decorator(cx: &PyContext<'_>, expression: &Expr) -> Option<CacheDecorat
             let maxsize = call.and_then(|call| call.arguments.find_argument_value("maxsize", 0));
             match maxsize {
                 Some(Expr::NoneLiteral(_)) => Some(CacheDecorator::Unbounded(name)),
+                // `maxsize=0` caches nothing: a wrapper that only counts calls.
+                Some(Expr::NumberLiteral(ast::ExprNumberLiteral {
+                    value: ast::Number::Int(size),
+                    ..
+                })) if size.as_u64() == Some(0) => None,
                 _ => Some(CacheDecorator::Bounded(name)),
             }
         }
