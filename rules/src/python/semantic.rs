@@ -385,6 +385,16 @@ impl<'a> Semantic<'a> {
         semantic
     }
 
+    /// Records `Name(...)` assigned at module level (`x = Name()`, `x: T =
+    /// Name()`) as instantiated at import.
+    fn note_instantiation(&mut self, value: &'a Expr) {
+        if let Expr::Call(call) = value {
+            if let Expr::Name(callee) = call.func.as_ref() {
+                self.instantiated_at_import.insert(callee.id.as_str());
+            }
+        }
+    }
+
     /// Binds module-level imports, names and locks, and every class's lock
     /// attributes, before the walk starts.
     fn prescan_module(&mut self, body: &'a [Stmt]) {
@@ -413,11 +423,7 @@ impl<'a> Semantic<'a> {
                             self.module_values.entry(name.id.as_str()).or_insert(value);
                         }
                     }
-                    if let Expr::Call(call) = value.as_ref() {
-                        if let Expr::Name(callee) = call.func.as_ref() {
-                            self.instantiated_at_import.insert(callee.id.as_str());
-                        }
-                    }
+                    self.note_instantiation(value);
                 }
                 Stmt::AnnAssign(ast::StmtAnnAssign {
                     target,
@@ -427,6 +433,7 @@ impl<'a> Semantic<'a> {
                     if let Expr::Name(name) = target.as_ref() {
                         self.module_values.entry(name.id.as_str()).or_insert(value);
                     }
+                    self.note_instantiation(value);
                 }
                 Stmt::FunctionDef(def) => self.bind_local(def.name.as_str()),
                 Stmt::ClassDef(class) => self.bind_local(class.name.as_str()),

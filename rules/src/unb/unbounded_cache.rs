@@ -12,8 +12,8 @@ declare_rule! {
     /// a function that takes a per-request value: a parameter named like an
     /// id, a URL, a session, a token or a timestamp (the names the
     /// metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
-    /// Also flags `@lru_cache` / `@cache`, bounded or not, on an instance
-    /// method: the cache keys on `self`.
+    /// Also flags `@cache` / `@lru_cache(maxsize=None)` on an instance
+    /// method, whatever its parameters: the cache keys on `self`.
     ///
     /// ## Why is this bad?
     /// An unbounded cache keeps one entry per distinct argument for the
@@ -54,6 +54,17 @@ declare_rule! {
     /// parameter is named `self`: one taking `cls` under a descriptor of
     /// the project (`@classproperty`) or none at all is read as a plain
     /// function. `lru_cache(maxsize=0)` caches nothing and is not reported.
+    /// A method of a class instantiated at module level (a singleton such
+    /// as `SCHEMAS = SchemaManager()`) is judged like a function: its cache
+    /// holds one `self`, and is reported only for per-request parameters.
+    ///
+    /// A bounded `lru_cache` on a method keeps at most `maxsize` instances
+    /// alive. That is a leak only when instances are many and heavy, which
+    /// the tool cannot see; mostly it memoizes on a long-lived object (a
+    /// router, a dialect, a schema) or on value objects
+    /// (`IPv4Address.is_private`), as intended. It is not reported, as in
+    /// pylint's `method-cache-max-size-none`; flake8-bugbear's B019
+    /// reports it.
     pub static UNBOUNDED_CACHE = {
         code: "UNB003",
         name: "unbounded-cache",
@@ -81,7 +92,7 @@ enum CacheDecorator {
     /// `@cache`, `@lru_cache(maxsize=None)`.
     Unbounded(String),
     /// `@lru_cache`, `@lru_cache(128)`.
-    Bounded(String),
+    Bounded,
 }
 
 impl PythonRule for UnboundedCache {
@@ -94,10 +105,20 @@ impl PythonRule for UnboundedCache {
         let is_method = cx
             .class()
             .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));
-        let kind = method_kind(cx, def, is_method);
-        if matches!(kind, MethodKind::Static) {
-            return;
-        }
+        let kind = match method_kind(cx, def, is_method) {
+            MethodKind::Static => return,
+            // A class instantiated at import is a singleton: a cache on its
+            // method keys on that one `self` and grows, like a function
+            // cache, only with the other parameters.
+            MethodKind::Instance
+                if cx
+                    .class()
+                    .is_some_and(|class| cx.is_instantiated_at_import(class.name.as_str())) =>
+            {
+                MethodKind::Function
+            }
+            kind => kind,
+        };
         for decorator in &def.decorator_list {
             let Some(cache) = cache_decorator(cx, &decorator.expression) else {
                 continue;
@@ -109,9 +130,9 @@ impl PythonRule for UnboundedCache {
     }
 }
 
-/// What to report for one cache decorator. On an instance method any
-/// `lru_cache`/`cache` keys on `self` and keeps instances alive, bounded or
-/// not; elsewhere only an unbounded cache over per-request values grows.
+/// What to report for one cache decorator. On an instance method an
+/// unbounded cache keys on `self` and keeps every instance alive;
+/// elsewhere only an unbounded cache over per-request values grows.
 fn cache_finding(
     cx: &PyContext<'_>,
     def: &ast::StmtFunctionDef,
@@ -124,10 +145,6 @@ fn cache_finding(
             format!("`{name}` on a method keeps every `self` it was called with alive, forever"),
             "cache per instance (`self.f = functools.lru_cache(maxsize=N)(self._f)`) or key a module-level bounded cache on what the method needs",
         ),
-        (MethodKind::Instance, CacheDecorator::Bounded(name)) => (
-            format!("`{name}` on a method keeps up to `maxsize` instances alive through `self`"),
-            "cache per instance (`self.f = functools.lru_cache(maxsize=N)(self._f)`) so entries die with their instance",
-        ),
         (_, CacheDecorator::Unbounded(name)) => {
             let key = id_like_parameter(cx, def)?;
             (
@@ -135,7 +152,7 @@ fn cache_finding(
                 "bound it with `functools.lru_cache(maxsize=N)`",
             )
         }
-        (_, CacheDecorator::Bounded(_)) => return None,
+        (_, CacheDecorator::Bounded) => return None,
     };
     Some(Diagnostic::new(&UNBOUNDED_CACHE, decorator, message).with_help(help))
 }
@@ -220,7 +237,7 @@ fn cache_decorator(cx: &PyContext<'_>, expression: &Expr) -> Option<CacheDecorat
                     value: ast::Number::Int(size),
                     ..
                 })) if size.as_u64() == Some(0) => None,
-                _ => Some(CacheDecorator::Bounded(name)),
+                _ => Some(CacheDecorator::Bounded),
             }
         }
         _ => None,
