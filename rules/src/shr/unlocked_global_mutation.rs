@@ -2,7 +2,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{FunctionFrame, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::shr::is_container;
 use rustc_hash::FxHashSet as HashSet;
@@ -71,9 +71,11 @@ declare_rule! {
     /// test framework (`pytest`, `unittest`) are skipped, and so is code in
     /// `async def` functions (one event loop runs a statement without
     /// `await` whole). Module-level code, `main` and test functions (and
-    /// functions nested in them), functions whose comments or docstring
-    /// say they are not thread-safe, and `threading.local()` objects are
-    /// not flagged. A lock held by every caller is not seen; functions
+    /// functions nested in them), registration decorators (a function of
+    /// one parameter that returns it unchanged: it runs when the decorated
+    /// function is defined, at import), functions whose comments or
+    /// docstring say they are not thread-safe, and `threading.local()`
+    /// objects are not flagged. A lock held by every caller is not seen; functions
     /// named `*_locked` / `_unlocked*` are trusted to run under it. Plain
     /// rebinding (`global g; g = compute()`, Rust `X = v`) is not a
     /// read-modify-write and is not flagged, nor is an in-place `+=` / `|=`
@@ -82,9 +84,11 @@ declare_rule! {
     /// a function that orders them with an atomic `compare_exchange`, or in
     /// a file that allows rustc's `static_mut_refs` lint are taken as
     /// reviewed and not flagged, and so are updates in `#[test]` functions
-    /// and in an `unsafe fn` whose doc has a `# Safety` section (its
-    /// callers promise who runs it: "must be called exactly once before
-    /// `main`").
+    /// and in an `unsafe fn` (its callers promise who runs it: "must be
+    /// called exactly once before `main`"; a safe caller that breaks the
+    /// promise is not seen), and updates of a static that exists only in
+    /// `no_std` builds (`#[cfg(not(feature = "std"))]`: embedded and wasm
+    /// targets without `std::thread`).
     pub static UNLOCKED_GLOBAL_MUTATION = {
         code: "SHR001",
         name: "unlocked-global-mutation",
@@ -152,6 +156,50 @@ fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
         || cx.functions().iter().any(|frame| {
             frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
         })
+        || cx.function().is_some_and(is_registration_decorator)
+}
+
+/// A function of one parameter that hands that parameter back unchanged
+/// (`def decorator(view_func): ...; return view_func`): the shape of a
+/// registration decorator, which runs when the module defining the
+/// decorated function is imported, not per request.
+fn is_registration_decorator(frame: &FunctionFrame<'_>) -> bool {
+    struct Returns<'n> {
+        parameter: &'n str,
+        itself: bool,
+        other: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Returns<'_> {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            match stmt {
+                Stmt::Return(ast::StmtReturn { value, .. }) => match value.as_deref() {
+                    Some(Expr::Name(name)) if name.id.as_str() == self.parameter => {
+                        self.itself = true;
+                    }
+                    _ => self.other = true,
+                },
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                other => ruff_python_ast::visitor::walk_stmt(self, other),
+            }
+        }
+    }
+    let Some(def) = frame.def else { return false };
+    let parameters = &def.parameters;
+    let [parameter] = &*parameters.args else {
+        return false;
+    };
+    if !parameters.posonlyargs.is_empty() || !parameters.kwonlyargs.is_empty() {
+        return false;
+    }
+    let mut returns = Returns {
+        parameter: parameter.parameter.name.as_str(),
+        itself: false,
+        other: false,
+    };
+    for stmt in &def.body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut returns, stmt);
+    }
+    returns.itself && !returns.other
 }
 
 /// The module global an augmented assignment updates: `g += 1` with `global
@@ -202,6 +250,8 @@ struct Candidate {
     diagnostic: Diagnostic,
     /// The enclosing named function.
     function: Option<String>,
+    /// The `static mut` updated.
+    name: String,
 }
 
 #[derive(Default)]
@@ -213,10 +263,28 @@ struct RsUnlockedGlobalMutation {
     /// Functions that order their `static mut` access with an atomic
     /// compare-and-swap (a hand-rolled once: `STATE.compare_exchange(..)`).
     handshake_functions: HashSet<String>,
-    /// Tests (`#[test]`, `#[tokio::test]`) and `unsafe fn`s whose doc has a
-    /// `# Safety` section: the test harness or the caller's contract
-    /// decides who runs them, not this file.
+    /// Tests (`#[test]`, `#[tokio::test]`) and `unsafe fn`s: the test
+    /// harness or the caller's contract ("call once, before any thread
+    /// starts") decides who runs them, not this file.
     contract_functions: HashSet<String>,
+    /// Statics that exist only in `no_std` builds
+    /// (`#[cfg(not(feature = "std"))]`): embedded and wasm targets without
+    /// `std::thread`.
+    no_std_statics: HashSet<String>,
+}
+
+/// True for `#[cfg(not(feature = "std"))]`.
+fn is_no_std_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg") && {
+            let tokens: String = quote::ToTokens::to_token_stream(&attr.meta)
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            tokens.contains("not(feature=\"std\")")
+        }
+    })
 }
 
 /// Methods that take `&mut self` on the std types a `static mut` usually
@@ -256,6 +324,12 @@ const ATOMIC_HANDSHAKES: &[&str] = &[
 
 impl RustRule for RsUnlockedGlobalMutation {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        if let syn::Item::Static(item) = item {
+            if is_no_std_only(&item.attrs) {
+                self.no_std_statics.insert(item.ident.to_string());
+            }
+            return;
+        }
         let syn::Item::Fn(function) = item else {
             return;
         };
@@ -265,21 +339,7 @@ impl RustRule for RsUnlockedGlobalMutation {
                 .last()
                 .is_some_and(|segment| segment.ident == "test")
         });
-        let documents_safety = function.sig.unsafety.is_some()
-            && function.attrs.iter().any(|attr| {
-                let syn::Meta::NameValue(doc) = &attr.meta else {
-                    return false;
-                };
-                let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) = &doc.value
-                else {
-                    return false;
-                };
-                attr.path().is_ident("doc") && text.value().trim_start().starts_with("# Safety")
-            });
-        if is_test || documents_safety {
+        if is_test || function.sig.unsafety.is_some() {
             self.contract_functions
                 .insert(function.sig.ident.to_string());
         }
@@ -342,6 +402,7 @@ impl RustRule for RsUnlockedGlobalMutation {
         self.candidates.push(Candidate {
             diagnostic,
             function,
+            name,
         });
     }
 
@@ -355,7 +416,7 @@ impl RustRule for RsUnlockedGlobalMutation {
                     || self.handshake_functions.contains(function)
                     || self.contract_functions.contains(function)
             });
-            if !synchronised {
+            if !synchronised && !self.no_std_statics.contains(&candidate.name) {
                 out.push(candidate.diagnostic);
             }
         }
