@@ -124,7 +124,6 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "singleton"],
-        preview: true,
     };
 }
 

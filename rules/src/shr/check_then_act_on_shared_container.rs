@@ -64,7 +64,6 @@ declare_rule! {
         languages: [Python],
         severity: Error,
         tags: ["concurrency", "shared-state"],
-        preview: true,
     };
 }
 

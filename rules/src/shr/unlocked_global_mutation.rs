@@ -1,4 +1,5 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
@@ -8,7 +9,8 @@ use crate::shr::is_container;
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
-    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, StaticMutRegions,
+    allows_static_mut_refs, caller_holds_lock_by_convention, module_function, static_mut_root,
+    LockedCalls, StaticMutRegions,
 };
 
 declare_rule! {
@@ -75,8 +77,15 @@ declare_rule! {
     /// one parameter that returns it unchanged: it runs when the decorated
     /// function is defined, at import), functions whose comments or
     /// docstring say they are not thread-safe, and `threading.local()`
-    /// objects are not flagged. A lock held by every caller is not seen; functions
-    /// named `*_locked` / `_unlocked*` are trusted to run under it. Plain
+    /// objects are not flagged. A module function whose every call in the
+    /// module holds a thread lock is taken to run under it; a lock held by
+    /// callers elsewhere is not seen, and functions named `*_locked` /
+    /// `_unlocked*` are trusted to run under it. Scope counters (`global
+    /// depth; depth += 1` directly followed by a `try` whose `finally`
+    /// does `depth -= 1`) track one caller's nesting (trace indentation, a
+    /// "loop is running" flag) and are not flagged; a tally raised and
+    /// lowered without that pairing still is. `d[k] += [x]` (a list on
+    /// the right) extends the stored list in place and is not flagged. Plain
     /// rebinding (`global g; g = compute()`, Rust `X = v`) is not a
     /// read-modify-write and is not flagged, nor is an in-place `+=` / `|=`
     /// on a module list, set or dict (one call on the object). Rust updates
@@ -101,15 +110,37 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNLOCKED_GLOBAL_MUTATION,
-    python: Some(|| Box::new(PyUnlockedGlobalMutation)),
+    python: Some(|| Box::<PyUnlockedGlobalMutation>::default()),
     rust: Some(|| Box::<RsUnlockedGlobalMutation>::default()),
 };
 
-struct PyUnlockedGlobalMutation;
+#[derive(Default)]
+struct PyUnlockedGlobalMutation {
+    /// Findings, each with the module-level function it is in (if any):
+    /// reported at the end of the module unless every call of that
+    /// function in the module holds a thread lock.
+    pending: Vec<(Option<String>, Diagnostic)>,
+    calls: LockedCalls,
+}
 
 impl PythonRule for PyUnlockedGlobalMutation {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        if cx.module_is_concurrent() {
+            self.calls.on_expr(cx, expr);
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
+    }
+
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         let global = match stmt {
+            Stmt::AugAssign(aug_assign) if extends_list_in_place(cx, aug_assign) => None,
             Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => mutated_global(cx, target),
             Stmt::Assign(ast::StmtAssign { targets, value, .. }) => match targets.as_slice() {
                 [Expr::Name(name)]
@@ -125,6 +156,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
         let Some(global) = global else { return };
         // The statement is a candidate; now the (costlier) context checks.
         if !cx.module_is_concurrent()
+            || is_scope_counter(cx, stmt)
             || cx.holds_thread_lock()
             || caller_holds_lock_by_convention(cx)
             || runs_single_threaded(cx)
@@ -135,17 +167,118 @@ impl PythonRule for PyUnlockedGlobalMutation {
         {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &UNLOCKED_GLOBAL_MUTATION,
-                stmt,
-                format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
-            )
-            .with_help(
-                "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
-            ),
+        let diagnostic = Diagnostic::new(
+            &UNLOCKED_GLOBAL_MUTATION,
+            stmt,
+            format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
+        )
+        .with_help(
+            "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
         );
+        self.pending.push((module_function(cx), diagnostic));
     }
+}
+
+/// True for either half of a scope counter: `global depth; depth += 1`
+/// directly followed by a `try` whose `finally` does `depth -= 1`. It
+/// counts how deep the current call chain is (import tracing indentation)
+/// or whether a long-running loop is active (`_is_running()`): state of
+/// one caller's nesting, entered by one thread at a time in practice, not
+/// a tally that several request threads update.
+fn is_scope_counter(cx: &PyContext<'_>, stmt: &Stmt) -> bool {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let Stmt::AugAssign(update) = stmt else {
+        return false;
+    };
+    let Expr::Name(name) = update.target.as_ref() else {
+        return false;
+    };
+    let is_update = |candidate: &Stmt, op: ast::Operator| {
+        matches!(candidate, Stmt::AugAssign(other)
+            if other.op == op
+                && matches!(other.target.as_ref(), Expr::Name(target) if target.id == name.id)
+                && cx.text(other.value.as_ref()) == cx.text(update.value.as_ref()))
+    };
+    let is_scope_pair = |entry: &Stmt, next: Option<&Stmt>| {
+        let Some(Stmt::Try(try_stmt)) = next else {
+            return false;
+        };
+        is_update(entry, ast::Operator::Add)
+            && try_stmt
+                .finalbody
+                .iter()
+                .any(|exit| is_update(exit, ast::Operator::Sub))
+            && (std::ptr::eq(entry, stmt)
+                || try_stmt
+                    .finalbody
+                    .iter()
+                    .any(|exit| std::ptr::eq(exit, stmt)))
+    };
+    let mut blocks = vec![def.body.as_slice()];
+    while let Some(block) = blocks.pop() {
+        for (index, entry) in block.iter().enumerate() {
+            if entry.range().contains_range(stmt.range())
+                || block
+                    .get(index + 1)
+                    .is_some_and(|next| next.range().contains_range(stmt.range()))
+            {
+                if is_scope_pair(entry, block.get(index + 1)) {
+                    return true;
+                }
+                blocks.extend(nested_blocks(entry));
+            }
+        }
+    }
+    false
+}
+
+/// The statement lists directly inside a compound statement.
+fn nested_blocks(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::If(if_stmt) => std::iter::once(if_stmt.body.as_slice())
+            .chain(
+                if_stmt
+                    .elif_else_clauses
+                    .iter()
+                    .map(|clause| clause.body.as_slice()),
+            )
+            .collect(),
+        Stmt::For(for_stmt) => vec![&for_stmt.body, &for_stmt.orelse],
+        Stmt::While(while_stmt) => vec![&while_stmt.body, &while_stmt.orelse],
+        Stmt::With(with) => vec![&with.body],
+        Stmt::Try(try_stmt) => {
+            let mut blocks = vec![
+                try_stmt.body.as_slice(),
+                &try_stmt.orelse,
+                &try_stmt.finalbody,
+            ];
+            for handler in &try_stmt.handlers {
+                let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                blocks.push(&handler.body);
+            }
+            blocks
+        }
+        Stmt::Match(match_stmt) => match_stmt
+            .cases
+            .iter()
+            .map(|case| case.body.as_slice())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `registry[key] += [item]` / `pending[doc] += futures` with a list on
+/// the right: only a list accepts a list for `+=`, and it extends itself in
+/// place (one call on the object): no lost update.
+fn extends_list_in_place(cx: &PyContext<'_>, aug_assign: &ast::StmtAugAssign) -> bool {
+    let is_list = |value: &Expr| matches!(value, Expr::List(_) | Expr::ListComp(_));
+    aug_assign.op == ast::Operator::Add
+        && match aug_assign.value.as_ref() {
+            Expr::Name(name) => cx.value_of(name.id.as_str()).is_some_and(is_list),
+            other => is_list(other),
+        }
 }
 
 /// A program's `main` and test functions run on one thread (tests start
