@@ -124,6 +124,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "singleton"],
+        preview: true,
     };
 }
 
