@@ -7,6 +7,7 @@
 pub mod check_then_act_on_shared_container;
 pub mod inconsistently_locked_attribute;
 pub mod lock_order_inversion;
+mod one_thread;
 pub mod unlocked_global_mutation;
 
 use ruff_python_ast::Expr;
