@@ -270,6 +270,17 @@ fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
     }
 }
 
+/// True when `value` (possibly awaited) is built by an `asyncio` API
+/// (`asyncio.Lock()`, `asyncio.Event()`): such an object belongs to one
+/// event loop, so only that loop's thread ever uses it.
+pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    cx.resolve(&call.func)
+        .is_some_and(|name| name.starts_with("asyncio."))
+}
+
 /// True when `value` (possibly awaited) creates an object with its own
 /// identity and state: a class instantiation (`Client(..)`, `cls()`,
 /// `pkg.Pool(..)`, `super().__new__(cls)`) or a factory (`create_engine`).
@@ -448,5 +459,127 @@ pub(crate) fn memoises_its_key(cx: &PyContext<'_>, store: &LazyStore<'_>) -> boo
         _ => return false,
     };
     let key = cx.text(subscript.slice.as_ref());
-    call.arguments.args.iter().any(|arg| cx.text(arg) == key)
+    if call.arguments.args.iter().any(|arg| cx.text(arg) == key) {
+        return true;
+    }
+    // `key = (cafile, level)` then `_cache[key] = make(cafile=cafile,
+    // level=level)`: built from nothing but the key's parts.
+    let Some(parts) = key_parts(cx, subscript.slice.as_ref()) else {
+        return false;
+    };
+    let mut arguments = call
+        .arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value))
+        .peekable();
+    arguments.peek().is_some()
+        && arguments.all(|argument| parts.iter().any(|part| *part == cx.text(argument)))
+}
+
+/// The parts of a tuple key, as written: `(a, b)` itself, or a local
+/// bound to one (`key = (a, b)`, `key: Final = (a, b)`).
+fn key_parts<'a>(cx: &PyContext<'a>, key: &Expr) -> Option<Vec<&'a str>> {
+    let tuple = match key {
+        Expr::Tuple(tuple) => tuple,
+        Expr::Name(name) => match cx.value_of(name.id.as_str())? {
+            Expr::Tuple(tuple) => tuple,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(tuple.elts.iter().map(|part| cx.text(part)).collect())
+}
+
+/// Type-name endings of value objects: records of settings or data
+/// (`DriverConfiguration`, `EndpointsResponse`) and stateless strategies
+/// (`TraceContextPropagator`, `JSONEncoder`). Two racing threads build two
+/// equal, immutable-in-practice objects and one is dropped: nothing is lost.
+const VALUE_TYPE_SUFFIXES: &[&str] = &[
+    "Config",
+    "Configuration",
+    "Settings",
+    "Options",
+    "Info",
+    "Metadata",
+    "Response",
+    "Propagator",
+    "Formatter",
+    "Encoder",
+    "Decoder",
+    "Serializer",
+];
+
+/// True when `store` builds a value object (see [`VALUE_TYPE_SUFFIXES`]):
+/// `DriverConfiguration(..)`, or `cls()` / `super().__new__(cls)` in a
+/// class named so.
+pub(crate) fn builds_value_object(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
+    let call = match store.value {
+        Expr::Call(call) => call,
+        Expr::Await(await_expr) => match await_expr.value.as_ref() {
+            Expr::Call(call) => call,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let type_name = match call.func.as_ref() {
+        Expr::Name(name) if name.id.as_str() != "cls" => name.id.as_str(),
+        Expr::Attribute(attribute) if attribute.attr.as_str() != "__new__" => {
+            attribute.attr.as_str()
+        }
+        // `cls()`, `super().__new__(cls)`: the enclosing class.
+        _ => match cx.class() {
+            Some(class) => class.name.as_str(),
+            None => return false,
+        },
+    };
+    VALUE_TYPE_SUFFIXES
+        .iter()
+        .any(|suffix| type_name.ends_with(suffix))
+}
+
+/// True when an `await` (or `async with` / `async for`) lies between the
+/// check and the end of the store: only then can another coroutine on the
+/// same event loop run in the gap.
+pub(crate) fn awaits_between_check_and_store(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
+    struct Awaits {
+        range: TextRange,
+        found: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Awaits {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            let outside = stmt.end() <= self.range.start() || stmt.start() >= self.range.end();
+            if self.found || outside {
+                return;
+            }
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::With(ast::StmtWith { is_async: true, .. })
+                | Stmt::For(ast::StmtFor { is_async: true, .. })
+                    if self.range.contains(stmt.start()) =>
+                {
+                    self.found = true;
+                }
+                other => ruff_python_ast::visitor::walk_stmt(self, other),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'v Expr) {
+            if matches!(expr, Expr::Await(_)) && self.range.contains(expr.start()) {
+                self.found = true;
+            } else if !self.found {
+                ruff_python_ast::visitor::walk_expr(self, expr);
+            }
+        }
+    }
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let mut awaits = Awaits {
+        range: TextRange::new(store.check.start(), store.stmt.end()),
+        found: false,
+    };
+    for stmt in &def.body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut awaits, stmt);
+    }
+    awaits.found
 }

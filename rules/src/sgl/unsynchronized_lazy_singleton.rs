@@ -4,7 +4,10 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::sgl::lazy_init::{memoises_its_key, returns_the_slot};
+use crate::sgl::lazy_init::{
+    awaits_between_check_and_store, builds_value_object, is_event_loop_object, memoises_its_key,
+    returns_the_slot,
+};
 use crate::sgl::{
     allows_static_mut_refs, module_function, static_mut_root, LazyInitTracker, LockedCalls,
     StaticMutRegions,
@@ -90,8 +93,19 @@ declare_rule! {
     /// (`enable()`, `initialize_reactor()`, `setup_profiler()`) is taken as
     /// start-up code and not flagged, unless it builds a lock (a lazily
     /// created lock is always shared). A registry entry built from its
-    /// own key (`_translations[lang] = Translation(lang)`) is a memoised
-    /// value and not flagged. Functions whose comments or docstring say
+    /// own key (`_translations[lang] = Translation(lang)`, or from the
+    /// parts of a tuple key: `key = (cafile, level)` then
+    /// `make_context(cafile=cafile, level=level)`) is a memoised value and
+    /// not flagged. Value objects, whose type name ends in `Config`,
+    /// `Configuration`, `Settings`, `Options`, `Info`, `Metadata`,
+    /// `Response` (records of data) or `Propagator`, `Formatter`,
+    /// `Encoder`, `Decoder`, `Serializer` (stateless strategies), are not
+    /// flagged: a racing thread builds an equal object and one is dropped.
+    /// In an `async def`, a check and store with no `await` (or `async
+    /// with` / `async for`) between them run whole on the event loop and
+    /// are not flagged; with one, coroutines race as threads do. An
+    /// `asyncio` object (`asyncio.Lock()`) belongs to one event loop, so to
+    /// one thread, and is not flagged either. Functions whose comments or docstring say
     /// they are not thread-safe have been reviewed and are not flagged.
     /// A Rust file that allows `static_mut_refs` has been reviewed for
     /// this and is not flagged. A module function whose every call in the
@@ -145,12 +159,22 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         if !cx.module_is_concurrent() || cx.function_disclaims_thread_safety() {
             return;
         }
+        // Coroutines on one event loop interleave only at an `await`; an
+        // `asyncio` object belongs to one loop and so to one thread.
+        if (cx.in_async() && !awaits_between_check_and_store(cx, &store))
+            || is_event_loop_object(cx, store.value)
+        {
+            return;
+        }
         // An accessor that hands the instance out races with itself; a
         // lazily created lock is always used by several threads.
         let builds_lock = cx
             .lock_kind(store.value)
             .is_some_and(|kind| kind != LockKind::Unknown);
-        if !(returns_the_slot(cx, &store) || builds_lock) || memoises_its_key(cx, &store) {
+        if !(returns_the_slot(cx, &store) || builds_lock)
+            || memoises_its_key(cx, &store)
+            || (builds_value_object(cx, &store) && !builds_lock)
+        {
             return;
         }
         let diagnostic = Diagnostic::new(

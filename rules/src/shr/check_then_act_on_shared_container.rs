@@ -12,9 +12,9 @@ declare_rule! {
     /// Flags a check-then-insert on a shared container with no thread lock
     /// held, where the insert stores a fresh, empty container that is then
     /// filled: `if k not in d: d[k] = []`, `if d.get(k) is None: d[k] =
-    /// set()`. Shared means a module global (in a module that runs on
-    /// several threads), a class-level attribute, or `self.x` of a class
-    /// that owns a `threading` lock.
+    /// set()`. Shared means a module global or a class-level attribute (in
+    /// a module that runs on several threads), or `self.x` of a class that
+    /// owns a `threading` lock.
     ///
     /// ## Why is this bad?
     /// Two threads can both find the key missing and both insert: the
@@ -51,9 +51,11 @@ declare_rule! {
     /// double removal raises instead of corrupting state. Length checks
     /// before an append (`if len(q) < limit: q.append(x)`) are soft caps
     /// that a race overshoots by one, and are not reported either. Module
-    /// globals count only in modules that import thread APIs or a
-    /// thread-pool server; instances of classes without a thread lock are
-    /// assumed to be used by one thread. Registries that build instances
+    /// globals and class-level containers count only in modules that
+    /// import thread APIs or a thread-pool server (elsewhere they are
+    /// filled while routes, DTOs or documentation are set up, on one
+    /// thread); instances of classes without a thread lock are assumed to
+    /// be used by one thread. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's.
     pub static CHECK_THEN_ACT_ON_SHARED_CONTAINER = {
         code: "SHR002",
@@ -62,7 +64,6 @@ declare_rule! {
         languages: [Python],
         severity: Error,
         tags: ["concurrency", "shared-state"],
-        preview: true,
     };
 }
 

@@ -7,6 +7,7 @@
 pub mod check_then_act_on_shared_container;
 pub mod inconsistently_locked_attribute;
 pub mod lock_order_inversion;
+mod one_thread;
 pub mod unlocked_global_mutation;
 
 use ruff_python_ast::Expr;
@@ -76,9 +77,14 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
             let attr = attribute.attr.as_str();
             let owner = owner.id.as_str();
             let is_class_object = owner == "cls" || owner == class.name.as_str();
+            // A class-level container is module state by another name:
+            // shared between threads only where the module runs on several.
+            let class_level_shared = |value: &Expr| {
+                (cx.module_is_concurrent() && is_container(cx, value))
+                    .then_some(Sharing::ClassAttribute)
+            };
             if is_class_object {
-                let value = attributes.class_level.get(attr)?;
-                return is_container(cx, value).then_some(Sharing::ClassAttribute);
+                return class_level_shared(attributes.class_level.get(attr)?);
             }
             // `self` before it is shared: construction and unpickling.
             let constructing = cx.function().is_some_and(|frame| {
@@ -91,8 +97,10 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
                 return None;
             }
             if let Some(value) = attributes.class_level.get(attr) {
-                if is_container(cx, value) && !attributes.instance.contains_key(attr) {
-                    return Some(Sharing::ClassAttribute);
+                if !attributes.instance.contains_key(attr) {
+                    if let Some(sharing) = class_level_shared(value) {
+                        return Some(sharing);
+                    }
                 }
             }
             owns_thread_lock(cx, class.name.as_str()).then_some(Sharing::LockedInstance)

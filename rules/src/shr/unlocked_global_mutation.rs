@@ -5,10 +5,12 @@ use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::shr::is_container;
+use crate::shr::one_thread::{is_scope_counter, runs_single_threaded};
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
-    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, StaticMutRegions,
+    allows_static_mut_refs, caller_holds_lock_by_convention, module_function, static_mut_root,
+    LockedCalls, StaticMutRegions,
 };
 
 declare_rule! {
@@ -71,10 +73,19 @@ declare_rule! {
     /// test framework (`pytest`, `unittest`) are skipped, and so is code in
     /// `async def` functions (one event loop runs a statement without
     /// `await` whole). Module-level code, `main` and test functions (and
-    /// functions nested in them), functions whose comments or docstring
-    /// say they are not thread-safe, and `threading.local()` objects are
-    /// not flagged. A lock held by every caller is not seen; functions
-    /// named `*_locked` / `_unlocked*` are trusted to run under it. Plain
+    /// functions nested in them), registration decorators (a function of
+    /// one parameter that returns it unchanged: it runs when the decorated
+    /// function is defined, at import), functions whose comments or
+    /// docstring say they are not thread-safe, and `threading.local()`
+    /// objects are not flagged. A module function whose every call in the
+    /// module holds a thread lock is taken to run under it; a lock held by
+    /// callers elsewhere is not seen, and functions named `*_locked` /
+    /// `_unlocked*` are trusted to run under it. Scope counters (`global
+    /// depth; depth += 1` directly followed by a `try` whose `finally`
+    /// does `depth -= 1`) track one caller's nesting (trace indentation, a
+    /// "loop is running" flag) and are not flagged; a tally raised and
+    /// lowered without that pairing still is. `d[k] += [x]` (a list on
+    /// the right) extends the stored list in place and is not flagged. Plain
     /// rebinding (`global g; g = compute()`, Rust `X = v`) is not a
     /// read-modify-write and is not flagged, nor is an in-place `+=` / `|=`
     /// on a module list, set or dict (one call on the object). Rust updates
@@ -82,9 +93,11 @@ declare_rule! {
     /// a function that orders them with an atomic `compare_exchange`, or in
     /// a file that allows rustc's `static_mut_refs` lint are taken as
     /// reviewed and not flagged, and so are updates in `#[test]` functions
-    /// and in an `unsafe fn` whose doc has a `# Safety` section (its
-    /// callers promise who runs it: "must be called exactly once before
-    /// `main`").
+    /// and in an `unsafe fn` (its callers promise who runs it: "must be
+    /// called exactly once before `main`"; a safe caller that breaks the
+    /// promise is not seen), and updates of a static that exists only in
+    /// `no_std` builds (`#[cfg(not(feature = "std"))]`: embedded and wasm
+    /// targets without `std::thread`).
     pub static UNLOCKED_GLOBAL_MUTATION = {
         code: "SHR001",
         name: "unlocked-global-mutation",
@@ -97,15 +110,37 @@ declare_rule! {
 
 pub const ENTRY: RuleEntry = RuleEntry {
     meta: &UNLOCKED_GLOBAL_MUTATION,
-    python: Some(|| Box::new(PyUnlockedGlobalMutation)),
+    python: Some(|| Box::<PyUnlockedGlobalMutation>::default()),
     rust: Some(|| Box::<RsUnlockedGlobalMutation>::default()),
 };
 
-struct PyUnlockedGlobalMutation;
+#[derive(Default)]
+struct PyUnlockedGlobalMutation {
+    /// Findings, each with the module-level function it is in (if any):
+    /// reported at the end of the module unless every call of that
+    /// function in the module holds a thread lock.
+    pending: Vec<(Option<String>, Diagnostic)>,
+    calls: LockedCalls,
+}
 
 impl PythonRule for PyUnlockedGlobalMutation {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        if cx.module_is_concurrent() {
+            self.calls.on_expr(cx, expr);
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
+    }
+
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         let global = match stmt {
+            Stmt::AugAssign(aug_assign) if extends_list_in_place(cx, aug_assign) => None,
             Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => mutated_global(cx, target),
             Stmt::Assign(ast::StmtAssign { targets, value, .. }) => match targets.as_slice() {
                 [Expr::Name(name)]
@@ -121,6 +156,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
         let Some(global) = global else { return };
         // The statement is a candidate; now the (costlier) context checks.
         if !cx.module_is_concurrent()
+            || is_scope_counter(cx, stmt)
             || cx.holds_thread_lock()
             || caller_holds_lock_by_convention(cx)
             || runs_single_threaded(cx)
@@ -131,27 +167,28 @@ impl PythonRule for PyUnlockedGlobalMutation {
         {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &UNLOCKED_GLOBAL_MUTATION,
-                stmt,
-                format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
-            )
-            .with_help(
-                "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
-            ),
+        let diagnostic = Diagnostic::new(
+            &UNLOCKED_GLOBAL_MUTATION,
+            stmt,
+            format!("read-modify-write of module global `{global}` without a lock: concurrent updates are lost"),
+        )
+        .with_help(
+            "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
         );
+        self.pending.push((module_function(cx), diagnostic));
     }
 }
 
-/// A program's `main` and test functions run on one thread (tests start
-/// and join the threads they exercise); module-level code runs once at
-/// import.
-fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
-    cx.function().is_none()
-        || cx.functions().iter().any(|frame| {
-            frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
-        })
+/// `registry[key] += [item]` / `pending[doc] += futures` with a list on
+/// the right: only a list accepts a list for `+=`, and it extends itself in
+/// place (one call on the object): no lost update.
+fn extends_list_in_place(cx: &PyContext<'_>, aug_assign: &ast::StmtAugAssign) -> bool {
+    let is_list = |value: &Expr| matches!(value, Expr::List(_) | Expr::ListComp(_));
+    aug_assign.op == ast::Operator::Add
+        && match aug_assign.value.as_ref() {
+            Expr::Name(name) => cx.value_of(name.id.as_str()).is_some_and(is_list),
+            other => is_list(other),
+        }
 }
 
 /// The module global an augmented assignment updates: `g += 1` with `global
@@ -202,6 +239,8 @@ struct Candidate {
     diagnostic: Diagnostic,
     /// The enclosing named function.
     function: Option<String>,
+    /// The `static mut` updated.
+    name: String,
 }
 
 #[derive(Default)]
@@ -213,10 +252,28 @@ struct RsUnlockedGlobalMutation {
     /// Functions that order their `static mut` access with an atomic
     /// compare-and-swap (a hand-rolled once: `STATE.compare_exchange(..)`).
     handshake_functions: HashSet<String>,
-    /// Tests (`#[test]`, `#[tokio::test]`) and `unsafe fn`s whose doc has a
-    /// `# Safety` section: the test harness or the caller's contract
-    /// decides who runs them, not this file.
+    /// Tests (`#[test]`, `#[tokio::test]`) and `unsafe fn`s: the test
+    /// harness or the caller's contract ("call once, before any thread
+    /// starts") decides who runs them, not this file.
     contract_functions: HashSet<String>,
+    /// Statics that exist only in `no_std` builds
+    /// (`#[cfg(not(feature = "std"))]`): embedded and wasm targets without
+    /// `std::thread`.
+    no_std_statics: HashSet<String>,
+}
+
+/// True for `#[cfg(not(feature = "std"))]`.
+fn is_no_std_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg") && {
+            let tokens: String = quote::ToTokens::to_token_stream(&attr.meta)
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            tokens.contains("not(feature=\"std\")")
+        }
+    })
 }
 
 /// Methods that take `&mut self` on the std types a `static mut` usually
@@ -256,6 +313,12 @@ const ATOMIC_HANDSHAKES: &[&str] = &[
 
 impl RustRule for RsUnlockedGlobalMutation {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        if let syn::Item::Static(item) = item {
+            if is_no_std_only(&item.attrs) {
+                self.no_std_statics.insert(item.ident.to_string());
+            }
+            return;
+        }
         let syn::Item::Fn(function) = item else {
             return;
         };
@@ -265,21 +328,7 @@ impl RustRule for RsUnlockedGlobalMutation {
                 .last()
                 .is_some_and(|segment| segment.ident == "test")
         });
-        let documents_safety = function.sig.unsafety.is_some()
-            && function.attrs.iter().any(|attr| {
-                let syn::Meta::NameValue(doc) = &attr.meta else {
-                    return false;
-                };
-                let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) = &doc.value
-                else {
-                    return false;
-                };
-                attr.path().is_ident("doc") && text.value().trim_start().starts_with("# Safety")
-            });
-        if is_test || documents_safety {
+        if is_test || function.sig.unsafety.is_some() {
             self.contract_functions
                 .insert(function.sig.ident.to_string());
         }
@@ -342,6 +391,7 @@ impl RustRule for RsUnlockedGlobalMutation {
         self.candidates.push(Candidate {
             diagnostic,
             function,
+            name,
         });
     }
 
@@ -355,7 +405,7 @@ impl RustRule for RsUnlockedGlobalMutation {
                     || self.handshake_functions.contains(function)
                     || self.contract_functions.contains(function)
             });
-            if !synchronised {
+            if !synchronised && !self.no_std_statics.contains(&candidate.name) {
                 out.push(candidate.diagnostic);
             }
         }
