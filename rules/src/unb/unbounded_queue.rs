@@ -7,8 +7,11 @@ use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::channel_senders::ChannelSenders;
+use crate::unb::queue_producers::{Holder, QueueProducers};
 use crate::unb::single_use::SingleUse;
 use crate::unb::test_code::TestCode;
+use crate::unb::test_file::TestFile;
 
 declare_rule! {
     /// ## What it does
@@ -123,6 +126,8 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
 struct UnboundedQueue {
     /// Queues in test code live for one test and are not reported.
     tests: TestCode,
+    /// Nor are queues anywhere in a test or benchmark file.
+    test_file: TestFile,
     /// Local queues used as a one-shot reply slot are not reported.
     single_use: SingleUse,
     /// The module imports a thread, process or task API: without one, a
@@ -131,6 +136,14 @@ struct UnboundedQueue {
     concurrent_module: bool,
     /// Functions (by span) already looked at for a semaphore or condition.
     gated: HashMap<Span, bool>,
+    /// Python: the puts into queues, to tell which queues are fed data.
+    producers: QueueProducers,
+    /// Python: where each reported queue is bound, by its finding's span.
+    holders: HashMap<Span, Holder>,
+    /// Rust: the senders of channels and their sends.
+    senders: ChannelSenders,
+    /// Findings decided when the file ends, once every put or send is known.
+    pending: Vec<Diagnostic>,
 }
 
 /// Constructors of the objects producers wait on before they put: a queue
@@ -205,7 +218,9 @@ const CONCURRENCY_MODULES: &[&str] = &[
 impl PythonRule for UnboundedQueue {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
+        self.test_file.note_python_stmt(cx, stmt);
         self.single_use.note_python_stmt(cx, stmt);
+        self.producers.note_stmt(cx, stmt);
         let modules: Vec<&str> = match stmt {
             Stmt::Import(import) => import
                 .names
@@ -223,16 +238,29 @@ impl PythonRule for UnboundedQueue {
         });
     }
 
-    fn on_function_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_python_function(cx, out);
+    fn on_function_exit(&mut self, cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {
+        self.single_use
+            .finish_python_function(cx, &mut self.pending);
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_file(out);
+        self.single_use.finish_file(&mut self.pending);
+        if self.test_file.is_test() {
+            self.pending.clear();
+        }
+        for diagnostic in std::mem::take(&mut self.pending) {
+            let Some(holder) = self.holders.get(&diagnostic.span) else {
+                continue;
+            };
+            if let Some(put) = self.producers.producer(holder) {
+                out.push(diagnostic.with_related(put, "data is put into the queue here"));
+            }
+        }
     }
 
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_python_expr(expr);
+        self.producers.note_expr(cx, expr);
         let Expr::Call(call) = expr else { return };
         let Some(name) = queue_class(cx, &call.func) else {
             return;
@@ -247,6 +275,11 @@ impl PythonRule for UnboundedQueue {
         if self.gated_function(cx) {
             return;
         }
+        // A queue returned, passed on or stored in a dict is filled by code
+        // this module does not show.
+        let Some(holder) = self.producers.holder(expr.into()) else {
+            return;
+        };
         let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())
             || call
                 .arguments
@@ -264,7 +297,9 @@ impl PythonRule for UnboundedQueue {
                 format!("`{name}` has no capacity bound"),
             )
             .with_help(help);
-            out.extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
+            self.holders.insert(expr.into(), holder);
+            self.pending
+                .extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
         }
     }
 }
@@ -314,22 +349,33 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 impl RustRule for UnboundedQueue {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(item);
+        self.test_file.note_rust_item(item);
     }
 
     fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_rust_local(cx, local);
+        self.senders.note_local(cx, local);
     }
 
-    fn on_frame_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_rust_frame(cx, out);
+    fn on_frame_exit(&mut self, cx: &RsContext<'_>, _out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_rust_frame(cx, &mut self.pending);
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_file(out);
+        self.single_use.finish_file(&mut self.pending);
+        if self.test_file.is_test() {
+            self.pending.clear();
+        }
+        for diagnostic in std::mem::take(&mut self.pending) {
+            if let Some(send) = self.senders.producer(diagnostic.span) {
+                out.push(diagnostic.with_related(send, "data is sent into the channel here"));
+            }
+        }
     }
 
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_rust_expr(expr);
+        self.senders.note_expr(cx, expr);
         let syn::Expr::Call(call) = expr else { return };
         let Some(callee) = cx.callee_path(call) else {
             return;
