@@ -2,9 +2,12 @@
 //! without a capacity, long-lived collections that are only ever grown,
 //! caches without a size limit.
 
+mod channel_senders;
 mod grow_only;
 pub mod grow_only_collection;
+mod queue_producers;
 mod single_use;
 mod test_code;
+mod test_file;
 pub mod unbounded_cache;
 pub mod unbounded_queue;

@@ -48,7 +48,7 @@ impl TestCode {
     }
 }
 
-fn is_test_attribute(attr: &syn::Attribute) -> bool {
+pub(crate) fn is_test_attribute(attr: &syn::Attribute) -> bool {
     let path = attr.path();
     let last = path
         .segments

@@ -7,19 +7,38 @@ use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
+use crate::unb::channel_senders::ChannelSenders;
+use crate::unb::queue_producers::{Holder, QueueProducers};
 use crate::unb::single_use::SingleUse;
 use crate::unb::test_code::TestCode;
+use crate::unb::test_file::TestFile;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a queue or channel created without a capacity:
-    /// `queue.Queue()`, `LifoQueue()`, `PriorityQueue()`, `SimpleQueue()`,
-    /// `asyncio.Queue()` (and its Lifo/Priority variants),
+    /// Flags a queue or channel created without a capacity
+    /// (`queue.Queue()`, `LifoQueue()`, `PriorityQueue()`, `SimpleQueue()`,
+    /// `asyncio.Queue()` and its Lifo/Priority variants,
     /// `multiprocessing.Queue()` and `Manager().Queue()` with no `maxsize`
     /// or a literal `maxsize <= 0`; in Rust `std::sync::mpsc::channel()`,
     /// `tokio::sync::mpsc::unbounded_channel()`, `crossbeam_channel::unbounded()`,
     /// `flume::unbounded()`, `async_channel::unbounded()` and
-    /// `futures::channel::mpsc::unbounded()`.
+    /// `futures::channel::mpsc::unbounded()`) that the same file shows being
+    /// fed data at a rate its consumer does not control: a put or send of a
+    /// data value (not `None`, `()`, a literal or a constant-like sentinel
+    /// such as `STOP` or `Command::Stop`) that runs again and again for the
+    /// queue's life:
+    /// - in a loop (a task forwarding every frame it reads);
+    /// - in a method of the class other than the one creating the queue,
+    ///   its constructor and lifecycle methods (a public `submit()`, a
+    ///   `data_received` or `on_message` callback, a log handler's `emit`);
+    /// - in a function nested in the one creating a local queue (a callback
+    ///   handed to an event bus);
+    /// - in any function, for a module-global queue;
+    /// - in Rust, through the sender stored in a field of a struct (`Self {
+    ///   tx }`), in a method of that struct's `impl` other than a
+    ///   constructor or lifecycle method.
+    ///
+    /// The put or send is shown as the related location.
     ///
     /// ## Why is this bad?
     /// When producers outpace consumers (a slow database, a burst of
@@ -31,26 +50,61 @@ declare_rule! {
     /// ## Example
     /// ```python
     /// jobs = queue.Queue()
-    /// events = asyncio.Queue()
+    ///
+    /// def submit(job):
+    ///     jobs.put(job)
     /// ```
     /// ```rust
-    /// let (tx, rx) = std::sync::mpsc::channel();
-    /// let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    /// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    /// tokio::spawn(async move { while let Some(frame) = rx.recv().await { handle(frame) } });
+    /// while let Some(frame) = reader.next().await {
+    ///     tx.send(frame?)?;
+    /// }
     /// ```
     ///
     /// ## Use instead
     /// ```python
     /// jobs = queue.Queue(maxsize=1000)
-    /// events = asyncio.Queue(maxsize=1000)
     /// ```
     /// ```rust
-    /// let (tx, rx) = std::sync::mpsc::sync_channel(1000);
-    /// let (tx, rx) = tokio::sync::mpsc::channel(1000);
+    /// let (tx, mut rx) = tokio::sync::mpsc::channel(1000);
+    /// // ... tx.send(frame?).await?;
     /// ```
     ///
     /// ## Known limitations
-    /// A `maxsize` given by a variable or expression is trusted. Not
-    /// reported, because the missing bound cannot grow memory there:
+    /// Precision over recall: the rule needs to see the producer, so it
+    /// misses every queue whose producers it cannot follow. Not reported:
+    /// - a queue returned, passed to another function or class, or stored
+    ///   in a dict or list, and a channel whose sender is returned or handed
+    ///   to another function (the producers are elsewhere); Python queues
+    ///   are followed by attribute name within one class, by name within a
+    ///   function and its nested functions, and by name for module globals;
+    /// - a queue that only receives `None`, literals, constant-like names
+    ///   (`STOP`, `_SENTINEL`, `Signal.STOP`, a class) or dicts and tuples of
+    ///   them, and a channel that only receives `()`, literals and unit-like
+    ///   variants (`Command::Stop`, `None`): lifecycle and control signals;
+    /// - puts and sends that run once per object, thread or call: in
+    ///   `__init__`/`__setstate__` (even in a loop: it seeds the queue from a
+    ///   given collection), outside loops in lifecycle methods (`run`,
+    ///   `start`, `startup`, `stop`, `close`, `shutdown`, `join`, `cancel`,
+    ///   `__exit__`, ...; Rust `new`, `default`, `drop`, `run`, ...), outside
+    ///   loops in a function handed to a thread or process as `target=`, and
+    ///   in the function creating a local queue outside loops; in Rust a
+    ///   send in a closure runs once unless the loop is inside that closure,
+    ///   so one message per spawned worker is not reported;
+    /// - a put in a function that also takes from the same queue: it puts an
+    ///   item back (a requeue), no new data comes in;
+    /// - a queue whose `qsize()` its class (for an attribute; the putting
+    ///   function for a name) compares, or whose `full()` it checks: the
+    ///   producers watch a high-water mark;
+    /// - a local queue the creating function `join()`s: a work list that is
+    ///   drained before the call returns;
+    /// - a send in a function that also creates a channel: a request that
+    ///   carries its own reply channel, whose sender waits for the answer;
+    /// - a Python queue created in a function that also creates a
+    ///   `Semaphore`, `BoundedSemaphore` or `Condition` (threading, asyncio
+    ///   or multiprocessing): producers that wait on it before they put are
+    ///   bounded by it, and the tool cannot tell the ones that do not;
     /// - a local queue or channel used as a one-shot reply slot (received
     ///   from at most once, outside loops, never handed on);
     /// - a `queue.*` queue in a module that imports no thread, process or
@@ -58,19 +112,20 @@ declare_rule! {
     /// - the channel inside a wrapper that is itself a channel constructor
     ///   (`fn channel()`, `fn unbounded()`, `fn *_channel()`): its callers
     ///   choose;
-    /// - a Python queue created in a function that also creates a
-    ///   `Semaphore`, `BoundedSemaphore` or `Condition` (threading, asyncio
-    ///   or multiprocessing): producers that wait on it before they put are
-    ///   bounded by it, and the tool cannot tell the ones that do not;
-    /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`).
+    /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`), and
+    ///   whole test and benchmark files, told by their content since the
+    ///   rule does not see paths: a Rust file with a `#[test]` function at
+    ///   its top level or a `criterion`/`divan` import, a Python module that
+    ///   imports `pytest` or defines a `test_*` function at module level.
+    ///   Test-support code that has neither (a `testing` helper module, an
+    ///   example, a benchmark script) is still reported.
     ///
-    /// A queue whose producers are bounded by other means (one message per
-    /// worker thread, a protocol that waits for each reply, a semaphore
-    /// created elsewhere, a broker prefetch limit) is still reported, and so
-    /// is a command channel that carries a handful of control messages
-    /// (start, pause, stop): the tool cannot tell control traffic from
-    /// data. Mature libraries use unbounded channels deliberately for both,
-    /// so expect to suppress some findings there with a comment saying why. Queue classes
+    /// A maxsize given by a variable or expression is trusted. A queue whose
+    /// producers are bounded by means the file does not show (a broker
+    /// prefetch or credit limit, one item per submitted task, a caller that
+    /// waits on a future it put in the item) is still reported, and so is a
+    /// command channel whose commands carry data: expect to suppress some
+    /// findings in mature libraries with a comment saying why. Queue classes
     /// subclassed or re-exported under other names are not recognised.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
@@ -123,6 +178,8 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
 struct UnboundedQueue {
     /// Queues in test code live for one test and are not reported.
     tests: TestCode,
+    /// Nor are queues anywhere in a test or benchmark file.
+    test_file: TestFile,
     /// Local queues used as a one-shot reply slot are not reported.
     single_use: SingleUse,
     /// The module imports a thread, process or task API: without one, a
@@ -131,6 +188,14 @@ struct UnboundedQueue {
     concurrent_module: bool,
     /// Functions (by span) already looked at for a semaphore or condition.
     gated: HashMap<Span, bool>,
+    /// Python: the puts into queues, to tell which queues are fed data.
+    producers: QueueProducers,
+    /// Python: where each reported queue is bound, by its finding's span.
+    holders: HashMap<Span, Holder>,
+    /// Rust: the senders of channels and their sends.
+    senders: ChannelSenders,
+    /// Findings decided when the file ends, once every put or send is known.
+    pending: Vec<Diagnostic>,
 }
 
 /// Constructors of the objects producers wait on before they put: a queue
@@ -205,7 +270,9 @@ const CONCURRENCY_MODULES: &[&str] = &[
 impl PythonRule for UnboundedQueue {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
+        self.test_file.note_python_stmt(cx, stmt);
         self.single_use.note_python_stmt(cx, stmt);
+        self.producers.note_stmt(cx, stmt);
         let modules: Vec<&str> = match stmt {
             Stmt::Import(import) => import
                 .names
@@ -223,16 +290,29 @@ impl PythonRule for UnboundedQueue {
         });
     }
 
-    fn on_function_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_python_function(cx, out);
+    fn on_function_exit(&mut self, cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {
+        self.single_use
+            .finish_python_function(cx, &mut self.pending);
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_file(out);
+        self.single_use.finish_file(&mut self.pending);
+        if self.test_file.is_test() {
+            self.pending.clear();
+        }
+        for diagnostic in std::mem::take(&mut self.pending) {
+            let Some(holder) = self.holders.get(&diagnostic.span) else {
+                continue;
+            };
+            if let Some(put) = self.producers.producer(holder) {
+                out.push(diagnostic.with_related(put, "data is put into the queue here"));
+            }
+        }
     }
 
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_python_expr(expr);
+        self.producers.note_expr(cx, expr);
         let Expr::Call(call) = expr else { return };
         let Some(name) = queue_class(cx, &call.func) else {
             return;
@@ -247,6 +327,11 @@ impl PythonRule for UnboundedQueue {
         if self.gated_function(cx) {
             return;
         }
+        // A queue returned, passed on or stored in a dict is filled by code
+        // this module does not show.
+        let Some(holder) = self.producers.holder(expr.into()) else {
+            return;
+        };
         let unbounded = PYTHON_UNBOUNDABLE_QUEUES.contains(&name.as_str())
             || call
                 .arguments
@@ -264,7 +349,9 @@ impl PythonRule for UnboundedQueue {
                 format!("`{name}` has no capacity bound"),
             )
             .with_help(help);
-            out.extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
+            self.holders.insert(expr.into(), holder);
+            self.pending
+                .extend(self.single_use.hold_python(cx, expr.into(), diagnostic));
         }
     }
 }
@@ -314,22 +401,33 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 impl RustRule for UnboundedQueue {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(item);
+        self.test_file.note_rust_item(item);
     }
 
     fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_rust_local(cx, local);
+        self.senders.note_local(cx, local);
     }
 
-    fn on_frame_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_rust_frame(cx, out);
+    fn on_frame_exit(&mut self, cx: &RsContext<'_>, _out: &mut Vec<Diagnostic>) {
+        self.single_use.finish_rust_frame(cx, &mut self.pending);
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.single_use.finish_file(out);
+        self.single_use.finish_file(&mut self.pending);
+        if self.test_file.is_test() {
+            self.pending.clear();
+        }
+        for diagnostic in std::mem::take(&mut self.pending) {
+            if let Some(send) = self.senders.producer(diagnostic.span) {
+                out.push(diagnostic.with_related(send, "data is sent into the channel here"));
+            }
+        }
     }
 
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {
         self.single_use.note_rust_expr(expr);
+        self.senders.note_expr(cx, expr);
         let syn::Expr::Call(call) = expr else { return };
         let Some(callee) = cx.callee_path(call) else {
             return;
