@@ -208,8 +208,9 @@ impl<'a> PyContext<'a> {
         self.semantic.instantiated_at_import.contains(name)
     }
 
-    /// True when `expr` is a module global bound to `threading.local()`:
-    /// each thread sees its own attributes.
+    /// True when `expr` is a module global bound to `threading.local()` or
+    /// to an instance of a `threading.local` subclass of this module: each
+    /// thread sees its own attributes.
     pub fn is_thread_local(&self, expr: &Expr) -> bool {
         let Expr::Name(name) = expr else { return false };
         if !self.refers_to_module_global(name.id.as_str()) {
@@ -218,10 +219,13 @@ impl<'a> PyContext<'a> {
         let Some(Expr::Call(call)) = self.module_value(name.id.as_str()) else {
             return false;
         };
-        matches!(
-            self.resolve(&call.func).as_deref(),
-            Some("threading.local" | "_threading_local.local")
-        )
+        let local_class = matches!(call.func.as_ref(), Expr::Name(class)
+            if self.semantic.thread_local_classes.contains(class.id.as_str()));
+        local_class
+            || matches!(
+                self.resolve(&call.func).as_deref(),
+                Some("threading.local" | "_threading_local.local")
+            )
     }
 
     /// The class-level and instance attributes of a class of this module.

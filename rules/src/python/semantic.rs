@@ -156,6 +156,9 @@ pub(crate) struct Semantic<'a> {
     /// Names called in a module-level assignment: `noValue = NoValue()`
     /// makes `NoValue` instantiated at import.
     pub(crate) instantiated_at_import: HashSet<&'a str>,
+    /// Classes of this module derived from `threading.local`: each thread
+    /// sees its own attributes.
+    pub(crate) thread_local_classes: HashSet<&'a str>,
 }
 
 /// Modules whose import says "this code runs on several threads at once":
@@ -477,7 +480,12 @@ impl<'a> Semantic<'a> {
                         }
                     }
                 }
-                Stmt::ClassDef(class) => self.prescan_class(class),
+                Stmt::ClassDef(class) => {
+                    if self.derives_from_thread_local(class) {
+                        self.thread_local_classes.insert(class.name.as_str());
+                    }
+                    self.prescan_class(class);
+                }
                 _ => {}
             }
         }
@@ -543,6 +551,18 @@ impl<'a> Semantic<'a> {
             .and_then(|(class, _)| self.class_attributes.get(class.name.as_str()))
             .and_then(|attributes| attributes.assigned.get(attr))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// True for `class Local(threading.local)`, also through an alias of
+    /// `threading.local` or a thread-local class defined earlier.
+    fn derives_from_thread_local(&self, class: &ast::StmtClassDef) -> bool {
+        class.bases().iter().any(|base| {
+            matches!(base, Expr::Name(name) if self.thread_local_classes.contains(name.id.as_str()))
+                || matches!(
+                    self.resolve(base).as_deref(),
+                    Some("threading.local" | "_threading_local.local")
+                )
+        })
     }
 
     fn prescan_class(&mut self, class: &'a ast::StmtClassDef) {
@@ -760,6 +780,20 @@ impl<'a> Semantic<'a> {
 
     /// What kind of lock `expr` (a `with` item, an `.acquire()` receiver)
     /// is, or `None` when it is not a lock at all.
+    /// The class of this module that module-level `name` is an instance of
+    /// (`_STATE = _State()`, `_STATE: Final[_State] = _State()`).
+    pub(crate) fn module_instance_class(&self, name: &str) -> Option<&'a str> {
+        let Expr::Call(call) = self.module_values.get(name)? else {
+            return None;
+        };
+        let Expr::Name(class) = call.func.as_ref() else {
+            return None;
+        };
+        self.class_attributes
+            .get_key_value(class.id.as_str())
+            .map(|(class, _)| *class)
+    }
+
     pub(crate) fn lock_kind(&self, expr: &Expr) -> Option<LockKind> {
         if let Some(kind) = self.lock_constructor_kind(expr) {
             return Some(kind);
@@ -774,7 +808,10 @@ impl<'a> Semantic<'a> {
                 Expr::Name(owner) => {
                     let class = match owner.id.as_str() {
                         "self" | "cls" => self.classes.last().map(|(class, _)| class.name.as_str()),
-                        other => self.class_locks.contains_key(other).then_some(other),
+                        other if self.class_locks.contains_key(other) => Some(other),
+                        // `_STATE.gate` after `_STATE = _State()`: the lock
+                        // attribute of a module-level instance.
+                        other => self.module_instance_class(other),
                     };
                     class
                         .and_then(|class| self.class_locks.get(class))
