@@ -332,34 +332,44 @@ fn is_capitalized_name(expr: &Expr) -> bool {
 /// `new_event_loop`, `make_client`, `connect(..)`.
 const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "connect", "open_"];
 
-/// The name of the module-level function being walked, when the walk is
-/// directly in one (not in a method or nested function).
+/// The function being walked, when the walk is directly in a module-level
+/// function (`name`) or a method (`Class.name`), not in a nested function:
+/// the key under which [`LockedCalls`] counts its calls.
 pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
     match cx.functions() {
-        [frame] if frame.class.is_none() && frame.def.is_some() => Some(frame.name.to_string()),
+        [frame] if frame.def.is_some() => match frame.class {
+            None => Some(frame.name.to_string()),
+            Some(class) => Some(format!("{}.{}", class.name, frame.name)),
+        },
         _ => None,
     }
 }
 
-/// Calls of module-level functions by name, with whether a thread lock was
+/// Calls of module-level functions (`helper()`) and of methods of the
+/// class being walked (`self.helper()`), with whether a thread lock was
 /// held at each: a function whose every call in the module holds a lock
 /// runs under it (`with _lock: parser = _get_parser()`).
 #[derive(Default)]
 pub(crate) struct LockedCalls {
-    /// Function name -> (calls with a thread lock held, calls without).
+    /// `name` or `Class.name` -> (calls with a thread lock held, calls
+    /// without).
     counts: rustc_hash::FxHashMap<String, (usize, usize)>,
 }
 
 impl LockedCalls {
     pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
         let Expr::Call(call) = expr else { return };
-        let Expr::Name(name) = call.func.as_ref() else {
-            return;
+        let key = match call.func.as_ref() {
+            Expr::Name(name) => name.id.to_string(),
+            Expr::Attribute(method) => match (method.value.as_ref(), cx.class()) {
+                (Expr::Name(receiver), Some(class)) if receiver.id.as_str() == "self" => {
+                    format!("{}.{}", class.name, method.attr)
+                }
+                _ => return,
+            },
+            _ => return,
         };
-        let counts = match self.counts.get_mut(name.id.as_str()) {
-            Some(counts) => counts,
-            None => self.counts.entry(name.id.to_string()).or_default(),
-        };
+        let counts = self.counts.entry(key).or_default();
         if cx.holds_thread_lock() {
             counts.0 += 1;
         } else {
@@ -377,9 +387,36 @@ impl LockedCalls {
 
 /// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
 /// convention the caller holds the lock.
+/// So is a function wrapped in a locking decorator (`@synchronized`,
+/// `@lock`, `@with_lock`, `@_requires_lock`): the wrapper takes the lock.
 pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
-    cx.function()
-        .is_some_and(|frame| frame.name.ends_with("_locked") || frame.name.starts_with("_unlocked"))
+    cx.function().is_some_and(|frame| {
+        frame.name.ends_with("_locked")
+            || frame.name.starts_with("_unlocked")
+            || frame.decorators().iter().any(is_locking_decorator)
+    })
+}
+
+/// `@lock`, `@locked`, `@with_lock`, `@synchronized`, `@self_lock`, also
+/// called (`@synchronized(lock)`) or as an attribute (`@utils.synchronized`).
+fn is_locking_decorator(decorator: &ast::Decorator) -> bool {
+    let expr = match &decorator.expression {
+        Expr::Call(call) => call.func.as_ref(),
+        other => other,
+    };
+    let name = match expr {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return false,
+    };
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "lock" | "locked" | "synchronized" | "synchronised"
+    ) || name.starts_with("with_lock")
+        || name.ends_with("_lock")
+        || name.ends_with("_locked")
+        || name.starts_with("requires_lock")
 }
 
 /// `@functools.cache` / `@lru_cache` factories run their body once per

@@ -108,12 +108,13 @@ declare_rule! {
     /// one thread, and is not flagged either. Functions whose comments or docstring say
     /// they are not thread-safe have been reviewed and are not flagged.
     /// A Rust file that allows `static_mut_refs` has been reviewed for
-    /// this and is not flagged. A module function whose every call in the
-    /// module holds a thread lock is taken to run under it; a lock held by
-    /// callers elsewhere is not seen. A class slot is not flagged when the
+    /// this and is not flagged. A function or method whose every call in
+    /// the module holds a thread lock is taken to run under it; a lock held
+    /// by callers elsewhere is not seen. A class slot is not flagged when the
     /// module instantiates the class at import (`MISSING = Sentinel()`).
-    /// Functions named `*_locked` / `_unlocked*` are trusted to run under
-    /// their caller's lock. `@functools.cache` factories, module-level
+    /// Functions named `*_locked` / `_unlocked*` or wrapped in a locking
+    /// decorator (`@synchronized`, `@lock`) are trusted to run under the
+    /// lock. `@functools.cache` factories, module-level
     /// construction and Rust `OnceLock`, `LazyLock`, `once_cell`,
     /// `lazy_static!`, `thread_local!` and stores inside `Once::call_once`
     /// are not flagged.
@@ -193,11 +194,7 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
-        // Only module-global findings live in module functions, and those
-        // need a concurrent module.
-        if cx.module_is_concurrent() {
-            self.calls.on_expr(cx, expr);
-        }
+        self.calls.on_expr(cx, expr);
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {

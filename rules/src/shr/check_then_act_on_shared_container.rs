@@ -4,7 +4,9 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
-use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction};
+use crate::sgl::{
+    caller_holds_lock_by_convention, is_instance_construction, module_function, LockedCalls,
+};
 use crate::shr::{container_sharing, is_container, Sharing};
 
 declare_rule! {
@@ -56,7 +58,12 @@ declare_rule! {
     /// filled while routes, DTOs or documentation are set up, on one
     /// thread); instances of classes without a thread lock are assumed to
     /// be used by one thread. Registries that build instances
-    /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's.
+    /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
+    /// or method that the module only calls with a thread lock held
+    /// (`with self._lock: self._add(item)`), one wrapped in a locking
+    /// decorator (`@synchronized`, `@lock`) and one named `*_locked` /
+    /// `_unlocked*` is taken to run under the lock; callers in other
+    /// modules are not seen.
     pub static CHECK_THEN_ACT_ON_SHARED_CONTAINER = {
         code: "SHR002",
         name: "check-then-act-on-shared-container",
@@ -86,10 +93,27 @@ struct OpenCheck {
 #[derive(Default)]
 struct CheckThenActOnSharedContainer {
     open: Vec<OpenCheck>,
+    /// Findings with the function or method they are in: reported at the
+    /// end of the module unless every call of it in the module holds a
+    /// thread lock.
+    pending: Vec<(Option<String>, Diagnostic)>,
+    calls: LockedCalls,
 }
 
 impl PythonRule for CheckThenActOnSharedContainer {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        self.calls.on_expr(cx, expr);
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
+    }
+
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.open.retain(|check| check.body.contains(stmt.start()));
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
         if function.is_none() || caller_holds_lock_by_convention(cx) {
@@ -128,15 +152,14 @@ impl PythonRule for CheckThenActOnSharedContainer {
                 Sharing::ClassAttribute => "class attribute",
                 Sharing::LockedInstance => "lock-owning object's",
             };
-            out.push(
-                Diagnostic::new(
-                    &CHECK_THEN_ACT_ON_SHARED_CONTAINER,
-                    stmt,
-                    format!("check-then-act on {whose} `{container}` without a lock: another thread can change it between the check and this write"),
-                )
-                .with_help("use `d.setdefault(k, v)` to insert atomically, or hold the lock around the check and the write")
-                .with_related(check.test, "the check"),
-            );
+            let diagnostic = Diagnostic::new(
+                &CHECK_THEN_ACT_ON_SHARED_CONTAINER,
+                stmt,
+                format!("check-then-act on {whose} `{container}` without a lock: another thread can change it between the check and this write"),
+            )
+            .with_help("use `d.setdefault(k, v)` to insert atomically, or hold the lock around the check and the write")
+            .with_related(check.test, "the check");
+            self.pending.push((module_function(cx), diagnostic));
             return;
         }
     }

@@ -77,10 +77,11 @@ declare_rule! {
     /// one parameter that returns it unchanged: it runs when the decorated
     /// function is defined, at import), functions whose comments or
     /// docstring say they are not thread-safe, and `threading.local()`
-    /// objects are not flagged. A module function whose every call in the
-    /// module holds a thread lock is taken to run under it; a lock held by
-    /// callers elsewhere is not seen, and functions named `*_locked` /
-    /// `_unlocked*` are trusted to run under it. Scope counters (`global
+    /// objects are not flagged. A function or method whose every call in
+    /// the module holds a thread lock is taken to run under it; a lock held
+    /// by callers elsewhere is not seen, and functions named `*_locked` /
+    /// `_unlocked*` or wrapped in a locking decorator (`@synchronized`,
+    /// `@lock`) are trusted to run under it. Scope counters (`global
     /// depth; depth += 1` directly followed by a `try` whose `finally`
     /// does `depth -= 1`) track one caller's nesting (trace indentation, a
     /// "loop is running" flag) and are not flagged; a tally raised and
