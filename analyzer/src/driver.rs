@@ -190,9 +190,17 @@ fn analyse_file(
             (vec![finding], None)
         }
     };
-    let linkable = linked
-        .map(|(facts, suppressed)| Linkable::new(path, candidate.kind, &source, facts, suppressed));
+    let linkable =
+        linked.map(|(facts, suppressed)| Linkable::new(path, candidate.kind, facts, suppressed));
     (report(path, Some(source), findings), linkable)
+}
+
+/// A file's text as the first phase saw it (after a byte order mark), for
+/// the second phase, which keeps no text; `None` if it is gone or changed
+/// into something unreadable.
+pub(crate) fn read_source(path: &Path) -> Option<Arc<str>> {
+    let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+    Some(text.strip_prefix('\u{feff}').unwrap_or(&text).into())
 }
 
 pub(crate) fn report(

@@ -2,7 +2,7 @@
 //! module, hand all call facts to [`link_project`] and file its findings
 //! with the others, suppressed by the comments of the file they are in.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,44 +10,28 @@ use harden_rules::blk::transitively_blocking_call_in_async::TRANSITIVELY_BLOCKIN
 use harden_rules::blk::{link_project, CallFacts, FileFacts};
 use harden_rules::{Diagnostic, Language, Span};
 
-use crate::driver::{report, sort_findings, FileReport};
+use crate::driver::{read_source, report, sort_findings, FileReport};
 use crate::modules::ModuleNamer;
 use crate::parse::SourceKind;
 use crate::project::Project;
 use crate::suppress::Finding;
 
-/// What one file contributes to the second phase.
+/// What one file contributes to the second phase. Its text is not kept:
+/// the few files that findings land in are read again.
 #[derive(Debug)]
 pub struct Linkable {
     path: PathBuf,
     kind: SourceKind,
-    /// Kept only when the file may hold a finding or a blocking call that
-    /// a finding points to.
-    source: Option<Arc<str>>,
     facts: CallFacts,
     /// Calls from async code that a comment suppresses BLK006 on.
     suppressed: HashSet<Span>,
 }
 
 impl Linkable {
-    pub fn new(
-        path: &Path,
-        kind: SourceKind,
-        source: &Arc<str>,
-        facts: CallFacts,
-        suppressed: Vec<Span>,
-    ) -> Self {
-        let needs_source = facts.functions.iter().any(|function| {
-            if function.is_async {
-                !function.calls.is_empty()
-            } else {
-                !function.blocking.is_empty()
-            }
-        });
+    pub fn new(path: &Path, kind: SourceKind, facts: CallFacts, suppressed: Vec<Span>) -> Self {
         Self {
             path: path.to_path_buf(),
             kind,
-            source: needs_source.then(|| Arc::clone(source)),
             facts,
             suppressed: suppressed.into_iter().collect(),
         }
@@ -98,11 +82,6 @@ pub fn link(
             facts: &linkable.facts,
         })
         .collect();
-    let by_path: HashMap<&Path, &Linkable> = linkables
-        .iter()
-        .map(|linkable| (linkable.path.as_path(), linkable))
-        .collect();
-
     let mut related_sources = BTreeMap::new();
     let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
     for finding in link_project(&facts) {
@@ -110,14 +89,12 @@ pub fn link(
         if !project.enabled_for(&linkable.path).contains(LINKED.code) {
             continue;
         }
-        for path in finding
-            .diagnostic
-            .related
-            .iter()
-            .filter_map(|r| r.path.as_deref())
-        {
-            if let Some(source) = by_path.get(path).and_then(|other| other.source.as_ref()) {
-                related_sources.insert(path.to_path_buf(), Arc::clone(source));
+        for related in &finding.diagnostic.related {
+            let Some(path) = &related.path else { continue };
+            if !related_sources.contains_key(path) {
+                if let Some(source) = read_source(path) {
+                    related_sources.insert(path.clone(), source);
+                }
             }
         }
         let suppressed = linkable.suppressed.contains(&finding.diagnostic.span);
@@ -133,7 +110,11 @@ pub fn link(
                 file.findings.extend(findings);
                 sort_findings(&mut file.findings);
             }
-            None => files.push(report(&linkable.path, linkable.source.clone(), findings)),
+            None => files.push(report(
+                &linkable.path,
+                read_source(&linkable.path),
+                findings,
+            )),
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

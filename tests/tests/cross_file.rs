@@ -45,6 +45,7 @@ fn calls_are_followed_across_modules_and_suppressed_where_they_are_made() {
         &[
             "check",
             "--isolated",
+            "--preview",
             "--output-format",
             "json",
             "src",
@@ -83,7 +84,7 @@ fn calls_are_followed_across_modules_and_suppressed_where_they_are_made() {
 #[test]
 fn the_other_file_shows_in_text_and_sarif() {
     let dir = scratch(PACKAGE);
-    let text = harden(dir.path(), &["check", "--isolated", "crate"]);
+    let text = harden(dir.path(), &["check", "--isolated", "--preview", "crate"]);
     assert!(
         text.stdout
             .contains("`std::fs::read_to_string` blocks here (in crate/src/io/helpers.rs)"),
@@ -97,7 +98,14 @@ fn the_other_file_shows_in_text_and_sarif() {
     );
     let sarif = harden(
         dir.path(),
-        &["check", "--isolated", "--output-format", "sarif", "crate"],
+        &[
+            "check",
+            "--isolated",
+            "--preview",
+            "--output-format",
+            "sarif",
+            "crate",
+        ],
     );
     let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
     let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0];
@@ -116,6 +124,7 @@ fn output_is_the_same_with_one_thread_or_eight() {
             &[
                 "check",
                 "--isolated",
+                "--preview",
                 "--output-format",
                 "sarif",
                 "--threads",
@@ -125,7 +134,9 @@ fn output_is_the_same_with_one_thread_or_eight() {
         )
         .stdout
     };
-    assert_eq!(run("1"), run("8"));
+    let one = run("1");
+    assert!(one.contains("BLK006"), "{one}");
+    assert_eq!(one, run("8"));
 }
 
 #[test]
@@ -136,6 +147,7 @@ fn ignoring_the_rule_turns_the_second_phase_off() {
         &[
             "check",
             "--isolated",
+            "--preview",
             "--output-format",
             "json",
             "--ignore",

@@ -16,12 +16,11 @@ use crate::python::{PyContext, PythonRule};
 
 /// Decorators that hand back the function itself (or call it as it is):
 /// any other decorator may wrap it in something else, a thread-pool
-/// runner for one, so its function is not followed.
+/// runner for one, so its function is not followed. A cached function
+/// (`functools.cache`) blocks once, to fill the cache: not followed either.
 const TRANSPARENT_DECORATORS: &[&str] = &[
     "builtins.staticmethod",
     "builtins.classmethod",
-    "functools.cache",
-    "functools.lru_cache",
     "functools.wraps",
     "typing.final",
     "typing.override",
@@ -51,13 +50,16 @@ impl Default for PythonCallFacts {
 }
 
 impl PythonCallFacts {
-    /// The names of the module-level classes enclosing `range`.
-    fn class_path(&self, range: TextRange) -> Vec<String> {
-        self.classes
+    /// The names of the module-level classes enclosing `range`, joined by
+    /// `.`.
+    fn class_path(&self, range: TextRange) -> String {
+        let names: Vec<&str> = self
+            .classes
             .iter()
             .filter(|(class, _)| class.contains_range(range))
-            .map(|(_, name)| name.clone())
-            .collect()
+            .map(|(_, name)| name.as_str())
+            .collect();
+        names.join(".")
     }
 
     fn register(&mut self, cx: &PyContext<'_>, def: &ast::StmtFunctionDef) {
@@ -71,7 +73,10 @@ impl PythonCallFacts {
         });
         let path = (cx.function().is_none() && transparent).then(|| {
             let mut path = self.class_path(def.range());
-            path.push(def.name.to_string());
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&def.name);
             path
         });
         self.functions
@@ -102,7 +107,8 @@ impl PythonCallFacts {
                     if path.is_empty() {
                         return None;
                     }
-                    path.push(method.attr.to_string());
+                    path.push('.');
+                    path.push_str(&method.attr);
                     return Some(CallTarget {
                         anchor: Anchor::Module { up: 0 },
                         path,
@@ -112,7 +118,7 @@ impl PythonCallFacts {
                 if is_module_definition(cx, &method.value) {
                     return Some(CallTarget {
                         anchor: Anchor::Module { up: 0 },
-                        path: vec![receiver.id.to_string(), method.attr.to_string()],
+                        path: format!("{}.{}", receiver.id, method.attr),
                     });
                 }
             }
@@ -122,7 +128,7 @@ impl PythonCallFacts {
             if is_module_definition(cx, &call.func) {
                 return Some(CallTarget {
                     anchor: Anchor::Module { up: 0 },
-                    path: vec![name.id.to_string()],
+                    path: name.id.to_string(),
                 });
             }
         }
@@ -131,13 +137,80 @@ impl PythonCallFacts {
             return None;
         }
         let level = name.len() - name.trim_start_matches('.').len();
-        let path = name[level..].split('.').map(str::to_string).collect();
+        let path = name[level..].to_string();
         let anchor = match level {
             0 => Anchor::Root,
             level => Anchor::Package { level },
         };
         Some(CallTarget { anchor, path })
     }
+}
+
+/// `if _config is not None: return _config`, `if self._data: return
+/// self._data`: the function hands back a value kept in a module global or
+/// on the object when it has one, and computes it (blocking) otherwise.
+fn returns_cached_value(cx: &PyContext<'_>, if_stmt: &ast::StmtIf) -> bool {
+    let Some(Stmt::Return(ast::StmtReturn {
+        value: Some(value), ..
+    })) = if_stmt.body.last()
+    else {
+        return false;
+    };
+    let kept = match value.as_ref() {
+        Expr::Name(name) => cx.refers_to_module_global(name.id.as_str()),
+        Expr::Attribute(attribute) => matches!(
+            attribute.value.as_ref(),
+            Expr::Name(owner) if matches!(owner.id.as_str(), "self" | "cls")
+        ),
+        _ => false,
+    };
+    kept && cx
+        .text(if_stmt.test.as_ref())
+        .contains(cx.text(value.as_ref()))
+}
+
+/// `if _tempdir is None: _tempdir = compute()` on a global the function
+/// declares, `if self._data is None: self._data = load()`: lazy
+/// initialisation, which blocks on the first call only.
+fn fills_cache(cx: &PyContext<'_>, if_stmt: &ast::StmtIf) -> bool {
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    let test = cx.text(if_stmt.test.as_ref());
+    let mentions = |target: &str| {
+        test.match_indices(target).any(|(at, _)| {
+            let identifier = |c: char| c.is_alphanumeric() || c == '_';
+            let before = test[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !identifier(c) && c != '.');
+            let after = test[at + target.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !identifier(c));
+            before && after
+        })
+    };
+    if_stmt.body.iter().any(|stmt| {
+        let targets: &[Expr] = match stmt {
+            Stmt::Assign(assign) => &assign.targets,
+            Stmt::AnnAssign(assign) => std::slice::from_ref(assign.target.as_ref()),
+            _ => return false,
+        };
+        targets.iter().any(|target| match target {
+            Expr::Name(name) => {
+                frame.declares_global(name.id.as_str()) && mentions(name.id.as_str())
+            }
+            Expr::Attribute(attribute) => {
+                let on_self = matches!(
+                    attribute.value.as_ref(),
+                    Expr::Name(owner) if matches!(owner.id.as_str(), "self" | "cls")
+                );
+                on_self && mentions(cx.text(target))
+            }
+            _ => false,
+        })
+    })
 }
 
 /// True when `name` here is a function or class the module defines (an
@@ -157,6 +230,12 @@ impl PythonRule for PythonCallFacts {
                 self.classes.push((class.range(), class.name.to_string()));
             }
             Stmt::FunctionDef(def) => self.register(cx, def),
+            Stmt::If(if_stmt) if returns_cached_value(cx, if_stmt) || fills_cache(cx, if_stmt) => {
+                // It blocks once, to fill the cache, typically at startup.
+                if let Some(index) = self.current(cx) {
+                    self.facts.functions[index].path = None;
+                }
+            }
             _ => {}
         }
     }
@@ -205,6 +284,8 @@ impl PythonRule for PythonCallFacts {
     }
 
     fn take_facts(&mut self) -> Option<CallFacts> {
-        Some(std::mem::take(&mut self.facts))
+        let mut facts = std::mem::take(&mut self.facts);
+        facts.compact();
+        Some(facts)
     }
 }

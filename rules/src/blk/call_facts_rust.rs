@@ -69,7 +69,7 @@ impl RustCallFacts {
             let mut path = self.module_path(span);
             path.append(&mut within);
             path.push(sig.ident.to_string());
-            path
+            path.join(".")
         });
         self.functions.insert(span, self.facts.functions.len());
         self.facts.functions.push(FunctionFacts {
@@ -136,7 +136,7 @@ impl RustCallFacts {
             Some("crate") => {
                 return Some(CallTarget {
                     anchor: Anchor::Root,
-                    path: rest[1..].to_vec(),
+                    path: rest[1..].join("."),
                 })
             }
             Some("self") => rest = &rest[1..],
@@ -155,7 +155,7 @@ impl RustCallFacts {
         base.extend(rest.iter().cloned());
         Some(CallTarget {
             anchor: Anchor::Module { up },
-            path: base,
+            path: base.join("."),
         })
     }
 }
@@ -215,6 +215,8 @@ impl RustRule for RustCallFacts {
     }
 
     fn take_facts(&mut self) -> Option<CallFacts> {
-        Some(std::mem::take(&mut self.facts))
+        let mut facts = std::mem::take(&mut self.facts);
+        facts.compact();
+        Some(facts)
     }
 }

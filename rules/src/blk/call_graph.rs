@@ -23,14 +23,35 @@ pub struct CallFacts {
     pub functions: Vec<FunctionFacts>,
 }
 
+impl CallFacts {
+    /// Drops what the project-wide half does not need, before the facts of
+    /// every file are held at once: a sync function's repeated calls of one
+    /// target (one edge is enough; only async code reports each call site)
+    /// and spare capacity.
+    pub fn compact(&mut self) {
+        for function in &mut self.functions {
+            if !function.is_async {
+                let mut seen = rustc_hash::FxHashSet::default();
+                function
+                    .calls
+                    .retain(|call| seen.insert((call.target.anchor, call.target.path.clone())));
+            }
+            function.calls.shrink_to_fit();
+            function.blocking.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+    }
+}
+
 /// A function of the file, or a piece of async code without a name (an
 /// `async` block, an async closure, a nested `async def`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FunctionFacts {
-    /// The name it is called by inside its module: `["Config", "load"]`;
+    /// The name it is called by inside its module, parts joined by `.`
+    /// (in both languages: one allocation per name): `Config.load`;
     /// `None` when nothing can call it by name (a nested function, a
     /// generator, a function behind an unknown decorator, async blocks).
-    pub path: Option<Vec<String>>,
+    pub path: Option<String>,
     pub is_async: bool,
     /// BLK001-BLK004 calls made in its own body (sync functions only).
     pub blocking: Vec<BlockingCall>,
@@ -58,10 +79,11 @@ pub struct ProjectCall {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallTarget {
     pub anchor: Anchor,
-    pub path: Vec<String>,
+    /// Joined by `.`: `util.files.load_config`, `io.Store.load`.
+    pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Anchor {
     /// Python `pkg.mod.f`, Rust `crate::a::f`.
     Root,
@@ -173,13 +195,12 @@ pub fn link_project(files: &[FileFacts<'_>]) -> Vec<ProjectFinding> {
 /// name is claimed twice.
 fn index_functions<'a>(
     files: &'a [FileFacts<'a>],
-) -> HashMap<(Language, &'a Path, Vec<String>), Option<FnId>> {
+) -> HashMap<(Language, &'a Path, String), Option<FnId>> {
     let mut functions: HashMap<_, Option<FnId>> = HashMap::default();
     for (file_index, file) in files.iter().enumerate() {
         for (function_index, function) in file.facts.functions.iter().enumerate() {
             let Some(path) = &function.path else { continue };
-            let mut key = file.module.clone();
-            key.extend(path.iter().cloned());
+            let key = join(&file.module, path);
             functions
                 .entry((file.language, file.root, key))
                 .and_modify(|slot| *slot = None)
@@ -190,12 +211,12 @@ fn index_functions<'a>(
 }
 
 /// The full path a call target names from `file`.
-fn qualify(file: &FileFacts<'_>, target: &CallTarget) -> Option<Vec<String>> {
-    let mut base = match target.anchor {
-        Anchor::Root => Vec::new(),
+fn qualify(file: &FileFacts<'_>, target: &CallTarget) -> Option<String> {
+    let base = match target.anchor {
+        Anchor::Root => &[][..],
         Anchor::Module { up } => {
             let keep = file.module.len().checked_sub(up)?;
-            file.module[..keep].to_vec()
+            &file.module[..keep]
         }
         Anchor::Package { level } => {
             let package_len = if file.is_package {
@@ -204,11 +225,20 @@ fn qualify(file: &FileFacts<'_>, target: &CallTarget) -> Option<Vec<String>> {
                 file.module.len().checked_sub(1)?
             };
             let keep = package_len.checked_sub(level.checked_sub(1)?)?;
-            file.module[..keep].to_vec()
+            &file.module[..keep]
         }
     };
-    base.extend(target.path.iter().cloned());
-    Some(base)
+    Some(join(base, &target.path))
+}
+
+/// `pkg.mod` + `f` -> `pkg.mod.f`.
+fn join(module: &[String], path: &str) -> String {
+    let mut key = module.join(".");
+    if !key.is_empty() {
+        key.push('.');
+    }
+    key.push_str(path);
+    key
 }
 
 /// The finding for a call from async code (at `span` in `files[file]`) to
@@ -221,15 +251,14 @@ fn report(
     witness: &HashMap<FnId, Witness>,
 ) -> Diagnostic {
     let name = |(file, function): FnId| {
-        let separator = match files[file].language {
-            Language::Python => ".",
-            Language::Rust => "::",
-        };
-        files[file].facts.functions[function]
+        let path = files[file].facts.functions[function]
             .path
-            .as_ref()
-            .map(|path| path.join(separator))
-            .unwrap_or_default()
+            .as_deref()
+            .unwrap_or_default();
+        match files[file].language {
+            Language::Python => path.to_string(),
+            Language::Rust => path.replace('.', "::"),
+        }
     };
     let mut through = Vec::new();
     let mut current = callee;

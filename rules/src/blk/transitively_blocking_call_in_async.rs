@@ -63,10 +63,14 @@ declare_rule! {
     /// glob imports, calls into other crates or other projects, and a name
     /// that two definitions claim (`cfg` variants, redefinitions).
     /// A Python function behind a decorator other than `staticmethod`,
-    /// `classmethod`, `functools.cache`/`lru_cache`/`wraps`, `final` or
-    /// `override` is not followed (the decorator may run it elsewhere),
-    /// nor is a generator function (calling it runs none of its body) or
-    /// an awaited call. Calls in lambdas, sync closures and nested sync
+    /// `classmethod`, `functools.wraps`, `final` or `override` is not
+    /// followed (the decorator may run it elsewhere), nor is a generator
+    /// function (calling it runs none of its body) or an awaited call.
+    /// A function that caches what it computes (`functools.cache`, an
+    /// early `if _cache is not None: return _cache`, or a lazy `if _cache
+    /// is None: _cache = load()`, on a module global or a `self` attribute)
+    /// blocks once, to fill the cache, and is not followed. A blocking call on a branch that only a debug or test
+    /// setting takes (a crash hook that sleeps) is reported like any other. Calls in lambdas, sync closures and nested sync
     /// functions are not counted as calls of the enclosing function: they
     /// may run on another thread (`to_thread`, `spawn_blocking`).
     /// Python modules are named from the file's path (climbing packages
@@ -79,6 +83,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "async", "performance"],
+        preview: true,
     };
 }
 
