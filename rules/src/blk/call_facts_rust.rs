@@ -129,6 +129,18 @@ impl RustCallFacts {
             }
             _ => return None,
         };
+        // `Some(..)`, `Wrapper(..)`, `std::mem::take(..)`: constructors and
+        // the standard library are not functions of the crate.
+        let constructor = segments
+            .last()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_uppercase()));
+        let standard = matches!(
+            segments.first().map(String::as_str),
+            Some("std" | "core" | "alloc")
+        );
+        if constructor || standard {
+            return None;
+        }
         let mut base = self.module_path(span_of(expr));
         let mut up = 0;
         let mut rest = segments.as_slice();

@@ -25,10 +25,13 @@ pub struct CallFacts {
 
 impl CallFacts {
     /// Drops what the project-wide half does not need, before the facts of
-    /// every file are held at once: a sync function's repeated calls of one
-    /// target (one edge is enough; only async code reports each call site)
-    /// and spare capacity.
+    /// every file are held at once: functions that neither call nor block
+    /// (a call to one resolves to nothing that blocks, as to nothing at
+    /// all), a sync function's repeated calls of one target (one edge is
+    /// enough; only async code reports each call site) and spare capacity.
     pub fn compact(&mut self) {
+        self.functions
+            .retain(|function| !function.calls.is_empty() || !function.blocking.is_empty());
         for function in &mut self.functions {
             if !function.is_async {
                 let mut seen = rustc_hash::FxHashSet::default();
