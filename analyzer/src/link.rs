@@ -84,19 +84,25 @@ pub fn link(
         .collect();
     let mut related_sources = BTreeMap::new();
     let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
-    for finding in link_project(&facts) {
+    for mut finding in link_project(&facts) {
         let linkable = &linkables[finding.file];
         if !project.enabled_for(&linkable.path).contains(LINKED.code) {
             continue;
         }
-        for related in &finding.diagnostic.related {
-            let Some(path) = &related.path else { continue };
+        // A related location is shown from its file's text; one whose file
+        // can no longer be read is left out rather than misplaced.
+        finding.diagnostic.related.retain(|related| {
+            let Some(path) = &related.path else {
+                return true;
+            };
             if !related_sources.contains_key(path) {
-                if let Some(source) = read_source(path) {
-                    related_sources.insert(path.clone(), source);
-                }
+                match read_source(path) {
+                    Some(source) => related_sources.insert(path.clone(), source),
+                    None => return false,
+                };
             }
-        }
+            true
+        });
         let suppressed = linkable.suppressed.contains(&finding.diagnostic.span);
         found.entry(finding.file).or_default().push(Finding {
             diagnostic: finding.diagnostic,

@@ -27,11 +27,22 @@ impl CallFacts {
     /// Drops what the project-wide half does not need, before the facts of
     /// every file are held at once: functions that neither call nor block
     /// (a call to one resolves to nothing that blocks, as to nothing at
-    /// all), a sync function's repeated calls of one target (one edge is
-    /// enough; only async code reports each call site) and spare capacity.
+    /// all) unless their name is claimed twice in the file (`cfg`
+    /// variants, redefinitions: the name stays ambiguous), a sync
+    /// function's repeated calls of one target (one edge is enough; only
+    /// async code reports each call site) and spare capacity.
     pub fn compact(&mut self) {
-        self.functions
-            .retain(|function| !function.calls.is_empty() || !function.blocking.is_empty());
+        let mut claims: HashMap<String, usize> = HashMap::default();
+        for path in self.functions.iter().filter_map(|f| f.path.clone()) {
+            *claims.entry(path).or_default() += 1;
+        }
+        self.functions.retain(|function| {
+            let twin = function
+                .path
+                .as_ref()
+                .is_some_and(|path| claims.get(path).is_some_and(|&count| count > 1));
+            twin || !function.calls.is_empty() || !function.blocking.is_empty()
+        });
         for function in &mut self.functions {
             if !function.is_async {
                 let mut seen = rustc_hash::FxHashSet::default();
@@ -297,4 +308,130 @@ fn report(
         path: (current.0 != file).then(|| files[current.0].path.to_path_buf()),
     });
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(path: Option<&str>, is_async: bool) -> FunctionFacts {
+        FunctionFacts {
+            path: path.map(str::to_string),
+            is_async,
+            ..FunctionFacts::default()
+        }
+    }
+
+    fn call(anchor: Anchor, path: &str, at: u32) -> ProjectCall {
+        ProjectCall {
+            target: CallTarget {
+                anchor,
+                path: path.to_string(),
+            },
+            span: Span::new(at, at + 1),
+        }
+    }
+
+    fn blocking(at: u32) -> BlockingCall {
+        BlockingCall {
+            code: "BLK004",
+            api: "open".to_string(),
+            span: Span::new(at, at + 1),
+        }
+    }
+
+    fn file<'a>(
+        path: &'a str,
+        module: &[&str],
+        is_package: bool,
+        facts: &'a CallFacts,
+    ) -> FileFacts<'a> {
+        FileFacts {
+            path: Path::new(path),
+            language: Language::Python,
+            root: Path::new(""),
+            module: module.iter().map(|part| part.to_string()).collect(),
+            is_package,
+            facts,
+        }
+    }
+
+    #[test]
+    fn relative_imports_climb_from_the_package() {
+        let helpers = CallFacts {
+            functions: vec![FunctionFacts {
+                blocking: vec![blocking(5)],
+                ..function(Some("read"), false)
+            }],
+        };
+        // `from ..io.helpers import read` in pkg/sub/__init__.py and
+        // `from .helpers import read` in pkg/io/handlers.py.
+        let package = CallFacts {
+            functions: vec![FunctionFacts {
+                calls: vec![call(Anchor::Package { level: 2 }, "io.helpers.read", 1)],
+                ..function(None, true)
+            }],
+        };
+        let handlers = CallFacts {
+            functions: vec![FunctionFacts {
+                calls: vec![call(Anchor::Package { level: 1 }, "helpers.read", 2)],
+                ..function(None, true)
+            }],
+        };
+        let files = [
+            file(
+                "pkg/io/helpers.py",
+                &["pkg", "io", "helpers"],
+                false,
+                &helpers,
+            ),
+            file("pkg/sub/__init__.py", &["pkg", "sub"], true, &package),
+            file(
+                "pkg/io/handlers.py",
+                &["pkg", "io", "handlers"],
+                false,
+                &handlers,
+            ),
+        ];
+        let findings = link_project(&files);
+        let files_hit: Vec<usize> = findings.iter().map(|finding| finding.file).collect();
+        assert_eq!(files_hit, [1, 2]);
+        let related = &findings[0].diagnostic.related[0];
+        assert_eq!(
+            related.path.as_deref(),
+            Some(Path::new("pkg/io/helpers.py"))
+        );
+    }
+
+    #[test]
+    fn a_name_claimed_twice_is_not_followed_and_cycles_end() {
+        let facts = CallFacts {
+            functions: vec![
+                FunctionFacts {
+                    blocking: vec![blocking(1)],
+                    ..function(Some("load"), false)
+                },
+                function(Some("load"), false),
+                FunctionFacts {
+                    calls: vec![call(Anchor::Module { up: 0 }, "pong", 2)],
+                    ..function(Some("ping"), false)
+                },
+                FunctionFacts {
+                    calls: vec![call(Anchor::Module { up: 0 }, "ping", 3)],
+                    ..function(Some("pong"), false)
+                },
+                FunctionFacts {
+                    calls: vec![
+                        call(Anchor::Module { up: 0 }, "load", 4),
+                        call(Anchor::Module { up: 0 }, "ping", 5),
+                    ],
+                    ..function(None, true)
+                },
+            ],
+        };
+        let mut compacted = facts.clone();
+        compacted.compact();
+        assert_eq!(compacted, facts);
+        assert!(link_project(&[file("app.py", &["app"], false, &facts)]).is_empty());
+    }
 }

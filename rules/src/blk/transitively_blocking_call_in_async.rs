@@ -73,6 +73,10 @@ declare_rule! {
     /// setting takes (a crash hook that sleeps) is reported like any other. Calls in lambdas, sync closures and nested sync
     /// functions are not counted as calls of the enclosing function: they
     /// may run on another thread (`to_thread`, `spawn_blocking`).
+    /// A `harden: ignore[BLK006]` on a line of async code that calls a
+    /// project function counts as used (no E004) even when that function
+    /// turns out not to block: suppressions are matched while the file is
+    /// checked, before the calls of the other files are known.
     /// Python modules are named from the file's path (climbing packages
     /// with an `__init__.py`), Rust modules from the path under the crate's
     /// `src/` (`#[path]` attributes are not read).
