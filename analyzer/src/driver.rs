@@ -5,17 +5,22 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 
+use harden_rules::blk::transitively_blocking_call_in_async::{
+    ENTRY as LINKED_ENTRY, TRANSITIVELY_BLOCKING_CALL_IN_ASYNC as LINKED,
+};
+use harden_rules::blk::CallFacts;
 use harden_rules::tool::{INTERNAL_ERROR, PARSE_ERROR, READ_ERROR};
 use harden_rules::{Diagnostic, RuleEntry, Settings, Span};
 
 use crate::discover::{io_message, Candidate, WalkError};
+use crate::link::{self, Linkable};
 use crate::parse::{self, SourceKind};
 use crate::project::Project;
 use crate::suppress::{self, Finding};
@@ -41,6 +46,9 @@ pub struct CheckResult {
     pub files_checked: usize,
     /// Only files with findings, sorted by path.
     pub files: Vec<FileReport>,
+    /// The text of files that only related locations point into (BLK006's
+    /// blocking call inside a helper of another file).
+    pub related_sources: BTreeMap<PathBuf, Arc<str>>,
 }
 
 /// Checks `candidates` on `threads` threads (0: one per core) and turns
@@ -61,13 +69,27 @@ pub fn check_all(
         .num_threads(threads)
         .stack_size(STACK_SIZE)
         .build()?;
-    let mut files: Vec<FileReport> = pool.install(|| {
+    // BLK006 needs the calls of every file, also those it is ignored in.
+    let linked = project.enabled.contains(LINKED.code);
+    let checked: Vec<(FileReport, Option<Linkable>)> = pool.install(|| {
         candidates
             .par_iter()
-            .map(|candidate| check_file(project, candidate))
-            .filter(|report| !report.findings.is_empty())
+            .map(|candidate| check_file_linked(project, candidate, linked))
             .collect()
     });
+    let mut files = Vec::new();
+    let mut linkables = Vec::new();
+    for (report, linkable) in checked {
+        if !report.findings.is_empty() {
+            files.push(report);
+        }
+        linkables.extend(linkable);
+    }
+    let related_sources = if linked {
+        link::link(project, &mut files, linkables)
+    } else {
+        BTreeMap::new()
+    };
     let walk_errors = walk_errors
         .into_iter()
         .filter(|_| project.enabled.contains(READ_ERROR.code));
@@ -84,6 +106,7 @@ pub fn check_all(
     Ok(CheckResult {
         files_checked: candidates.len(),
         files,
+        related_sources,
     })
 }
 
@@ -96,36 +119,43 @@ fn tool_finding(diagnostic: Diagnostic) -> Finding {
 
 /// One file, start to end. Never panics: a panic becomes E003.
 pub fn check_file(project: &Project, candidate: &Candidate) -> FileReport {
+    check_file_linked(project, candidate, false).0
+}
+
+/// One file, and with `linked`, what it tells BLK006's project-wide half.
+fn check_file_linked(
+    project: &Project,
+    candidate: &Candidate,
+    linked: bool,
+) -> (FileReport, Option<Linkable>) {
     let path = &candidate.path;
     let enabled = project.enabled_for(path);
-    let mut report = analyse_file(project, candidate, &enabled);
+    let (mut report, linkable) = analyse_file(project, candidate, &enabled, linked);
     report
         .findings
         .retain(|finding| enabled.contains(finding.diagnostic.rule.code));
     if report.findings.is_empty() {
         report.source = None;
     }
-    report
+    (report, linkable)
 }
 
 fn analyse_file(
     project: &Project,
     candidate: &Candidate,
     enabled: &BTreeSet<&'static str>,
-) -> FileReport {
+    linked: bool,
+) -> (FileReport, Option<Linkable>) {
     let path = &candidate.path;
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            return report(
-                path,
-                None,
-                vec![tool_finding(Diagnostic::new(
-                    &READ_ERROR,
-                    Span::default(),
-                    format!("cannot read file: {}", io_message(&error)),
-                ))],
-            )
+            let finding = tool_finding(Diagnostic::new(
+                &READ_ERROR,
+                Span::default(),
+                format!("cannot read file: {}", io_message(&error)),
+            ));
+            return (report(path, None, vec![finding]), None);
         }
     };
     let source: Arc<str> = match String::from_utf8(bytes) {
@@ -141,25 +171,53 @@ fn analyse_file(
                 "file is not valid UTF-8",
             )
             .with_help("save the file as UTF-8 or exclude it");
-            return report(path, Some(text.into()), vec![tool_finding(diagnostic)]);
+            let findings = vec![tool_finding(diagnostic)];
+            return (report(path, Some(text.into()), findings), None);
         }
     };
-    let outcome = catch_panic(|| analyse(project, candidate, &source, enabled));
+    let outcome = catch_panic(|| analyse(project, candidate, &source, enabled, linked));
     if candidate.kind == SourceKind::Rust {
         parse::rust::forget_spans();
     }
-    let findings = match outcome {
-        Ok(findings) => findings,
-        Err(message) => vec![tool_finding(Diagnostic::new(
-            &INTERNAL_ERROR,
-            Span::default(),
-            format!("internal error: {message}"),
-        ))],
+    let (findings, linked) = match outcome {
+        Ok(outcome) => outcome,
+        Err(message) => {
+            let finding = tool_finding(Diagnostic::new(
+                &INTERNAL_ERROR,
+                Span::default(),
+                format!("internal error: {message}"),
+            ));
+            (vec![finding], None)
+        }
     };
-    report(path, Some(source), findings)
+    let linkable =
+        linked.map(|(facts, suppressed)| Linkable::new(path, candidate.kind, facts, suppressed));
+    (report(path, Some(source), findings), linkable)
 }
 
-fn report(path: &Path, source: Option<Arc<str>>, mut findings: Vec<Finding>) -> FileReport {
+/// A file's text as the first phase saw it (after a byte order mark), for
+/// the second phase, which keeps no text; `None` if it is gone or changed
+/// into something unreadable.
+pub(crate) fn read_source(path: &Path) -> Option<Arc<str>> {
+    let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+    Some(text.strip_prefix('\u{feff}').unwrap_or(&text).into())
+}
+
+pub(crate) fn report(
+    path: &Path,
+    source: Option<Arc<str>>,
+    mut findings: Vec<Finding>,
+) -> FileReport {
+    sort_findings(&mut findings);
+    FileReport {
+        path: path.to_path_buf(),
+        source: source.filter(|_| !findings.is_empty()),
+        findings,
+    }
+}
+
+/// By position, then code, then message: the order every format shows.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let key = |finding: &Finding| {
             let diagnostic = &finding.diagnostic;
@@ -173,12 +231,11 @@ fn report(path: &Path, source: Option<Arc<str>>, mut findings: Vec<Finding>) -> 
             .cmp(&key(b))
             .then_with(|| a.diagnostic.message.cmp(&b.diagnostic.message))
     });
-    FileReport {
-        path: path.to_path_buf(),
-        source: source.filter(|_| !findings.is_empty()),
-        findings,
-    }
 }
+
+/// A file's findings, and its call facts with the calls a comment
+/// suppresses BLK006 on.
+type Analysed = (Vec<Finding>, Option<(CallFacts, Vec<Span>)>);
 
 /// Parse, check, suppress.
 fn analyse(
@@ -186,32 +243,49 @@ fn analyse(
     candidate: &Candidate,
     source: &str,
     enabled: &BTreeSet<&'static str>,
-) -> Vec<Finding> {
+    linked: bool,
+) -> Analysed {
     debug_panic_hook(&candidate.path);
-    let rules: Vec<&'static RuleEntry> = harden_rules::REGISTRY
+    let is_stub = candidate.path.extension().is_some_and(|ext| ext == "pyi");
+    // Stubs would claim every name of the module they describe a second time.
+    let gather = linked && !is_stub;
+    let mut rules: Vec<&'static RuleEntry> = harden_rules::REGISTRY
         .iter()
         .filter(|entry| enabled.contains(entry.meta.code))
+        .filter(|entry| gather || entry.meta.code != LINKED.code)
         .collect();
+    if gather && !enabled.contains(LINKED.code) {
+        rules.push(&LINKED_ENTRY);
+    }
     let settings: &Settings = &project.settings;
+    let finish = |comments: &mut dyn Iterator<Item = Span>,
+                  (diagnostics, facts): (Vec<Diagnostic>, Option<CallFacts>)| {
+        let probes = match &facts {
+            Some(facts) if enabled.contains(LINKED.code) => link::probes(facts),
+            _ => Vec::new(),
+        };
+        let (findings, suppressed) =
+            suppress::apply_with_probes(source, comments, diagnostics, enabled, probes);
+        (findings, facts.map(|facts| (facts, suppressed)))
+    };
     let parsed = match candidate.kind {
-        SourceKind::Python => {
-            let is_stub = candidate.path.extension().is_some_and(|ext| ext == "pyi");
-            parse::python::parse(source, is_stub).map(|parsed| {
-                let diagnostics =
-                    harden_rules::python::check(parsed.module(), source, settings, &rules);
-                suppress::apply(source, parsed.comments(), diagnostics, enabled)
-            })
-        }
+        SourceKind::Python => parse::python::parse(source, is_stub).map(|parsed| {
+            let checked =
+                harden_rules::python::check_with_facts(parsed.module(), source, settings, &rules);
+            finish(&mut parsed.comments(), checked)
+        }),
         SourceKind::Rust => parse::rust::parse(source).map(|parsed| {
-            let diagnostics = harden_rules::rust::check(parsed.file(), source, settings, &rules);
-            suppress::apply(source, parsed.comments(), diagnostics, enabled)
+            let checked =
+                harden_rules::rust::check_with_facts(parsed.file(), source, settings, &rules);
+            finish(&mut parsed.comments(), checked)
         }),
     };
     parsed.unwrap_or_else(|error| {
-        vec![tool_finding(
+        let finding = tool_finding(
             Diagnostic::new(&PARSE_ERROR, error.span, error.message)
                 .with_help("unparsed code is unchecked code: fix the syntax or exclude the file"),
-        )]
+        );
+        (vec![finding], None)
     })
 }
 

@@ -6,7 +6,9 @@
 pub mod config;
 pub mod discover;
 pub mod driver;
+pub mod link;
 pub mod locate;
+pub mod modules;
 pub mod parse;
 pub mod project;
 pub mod report;

@@ -133,6 +133,28 @@ pub fn apply(
     findings
 }
 
+/// [`apply`], plus `probes`: findings a project-wide rule (BLK006) may
+/// report here once every file is checked. Returns which probes a comment
+/// suppresses; a suppression that covers a probe counts as used.
+pub fn apply_with_probes(
+    source: &str,
+    comments: impl Iterator<Item = Span>,
+    mut diagnostics: Vec<Diagnostic>,
+    enabled: &BTreeSet<&'static str>,
+    probes: Vec<Diagnostic>,
+) -> (Vec<Finding>, Vec<Span>) {
+    let own = diagnostics.len();
+    let probed = probes.len();
+    diagnostics.extend(probes);
+    let mut findings = apply(source, comments, diagnostics, enabled);
+    let suppressed = findings
+        .drain(own..own + probed)
+        .filter(|probe| probe.suppressed)
+        .map(|probe| probe.diagnostic.span)
+        .collect();
+    (findings, suppressed)
+}
+
 /// What is wrong with a suppression, one message per problem.
 fn problems(suppression: &Suppression, enabled: &BTreeSet<&'static str>) -> Vec<String> {
     match &suppression.codes {

@@ -26,6 +26,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     blk::blocking_subprocess_in_async::ENTRY,
     blk::blocking_file_io_in_async::ENTRY,
     blk::sync_lock_held_across_await::ENTRY,
+    blk::transitively_blocking_call_in_async::ENTRY,
     // SGL: singletons
     sgl::unsynchronized_lazy_singleton::ENTRY,
     sgl::async_lock_guarded_singleton::ENTRY,

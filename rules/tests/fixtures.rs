@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use harden_rules::{Diagnostic, RuleEntry, Settings, REGISTRY};
+use harden_rules::blk::{link_project, FileFacts};
+use harden_rules::{Diagnostic, Language, RuleEntry, Settings, REGISTRY};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -66,14 +67,31 @@ pub fn check_fixture(path: &Path) -> Result<(), Failed> {
     let rules: Vec<&'static RuleEntry> = REGISTRY.iter().collect();
     let settings = Settings::default();
     let is_python = path.extension().is_some_and(|ext| ext == "py");
-    let diagnostics = if is_python {
+    let (mut diagnostics, facts) = if is_python {
         let parsed = ruff_python_parser::parse_module(&source)
             .map_err(|err| format!("syntax error: {err}"))?;
-        harden_rules::python::check(parsed.syntax(), &source, &settings, &rules)
+        harden_rules::python::check_with_facts(parsed.syntax(), &source, &settings, &rules)
     } else {
         let file = syn::parse_file(&source).map_err(|err| format!("syntax error: {err}"))?;
-        harden_rules::rust::check(&file, &source, &settings, &rules)
+        harden_rules::rust::check_with_facts(&file, &source, &settings, &rules)
     };
+    // BLK006's project-wide half, over a project of this one file.
+    if let Some(facts) = &facts {
+        let file = FileFacts {
+            path,
+            language: if is_python {
+                Language::Python
+            } else {
+                Language::Rust
+            },
+            root: path,
+            module: Vec::new(),
+            is_package: false,
+            facts,
+        };
+        let linked = link_project(&[file]);
+        diagnostics.extend(linked.into_iter().map(|finding| finding.diagnostic));
+    }
     for diagnostic in &diagnostics {
         let message = &diagnostic.message;
         if message.chars().next().is_some_and(char::is_uppercase) || message.ends_with('.') {

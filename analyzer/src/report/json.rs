@@ -89,11 +89,14 @@ pub fn write(out: &mut dyn Write, files: &[LocatedFile<'_>], totals: &Totals) ->
                     related: located
                         .related
                         .iter()
-                        .map(|(related, start, end)| JsonRelated {
-                            path: &file.path,
-                            start: *start,
-                            end: *end,
-                            message: &related.message,
+                        .map(|located| JsonRelated {
+                            path: located
+                                .elsewhere
+                                .as_ref()
+                                .map_or(&file.path, |(path, _)| path),
+                            start: located.start,
+                            end: located.end,
+                            message: &located.related.message,
                         })
                         .collect(),
                     suppressed: located.finding.suppressed,

@@ -8,7 +8,7 @@ mod text;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use harden_rules::{Related, RuleMeta};
@@ -52,7 +52,17 @@ pub struct Located<'a> {
     pub finding: &'a Finding,
     pub start: Position,
     pub end: Position,
-    pub related: Vec<(&'a Related, Position, Position)>,
+    pub related: Vec<LocatedRelated<'a>>,
+}
+
+/// A related location with positions resolved.
+pub struct LocatedRelated<'a> {
+    pub related: &'a Related,
+    /// Set when the location is in another file than the finding: its
+    /// display path and text.
+    pub elsewhere: Option<(String, &'a Arc<str>)>,
+    pub start: Position,
+    pub end: Position,
 }
 
 impl Located<'_> {
@@ -113,7 +123,11 @@ pub fn write(
     options: ReportOptions,
 ) -> io::Result<()> {
     let totals = Totals::of(result);
-    let files: Vec<LocatedFile<'_>> = result.files.iter().map(|file| locate(file, cwd)).collect();
+    let files: Vec<LocatedFile<'_>> = result
+        .files
+        .iter()
+        .map(|file| locate(file, &result.related_sources, cwd))
+        .collect();
     match (options.format, options.statistics) {
         (OutputFormat::Json, true) => json::write_statistics(out, &totals),
         (_, true) => text::write_statistics(out, &totals),
@@ -124,7 +138,11 @@ pub fn write(
     }
 }
 
-fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
+fn locate<'a>(
+    file: &'a FileReport,
+    related_sources: &'a BTreeMap<PathBuf, Arc<str>>,
+    cwd: &Path,
+) -> LocatedFile<'a> {
     let source = file.source.as_ref();
     let index = source.map(|source| LineIndex::new(source));
     let at = |offset: u32| match (source, &index) {
@@ -147,7 +165,29 @@ fn locate<'a>(file: &'a FileReport, cwd: &Path) -> LocatedFile<'a> {
                 related: diagnostic
                     .related
                     .iter()
-                    .map(|related| (related, at(related.span.start), at_end(related.span.end)))
+                    .map(|related| {
+                        let elsewhere = related
+                            .path
+                            .as_ref()
+                            .and_then(|path| Some((path, related_sources.get(path)?)));
+                        match elsewhere {
+                            Some((path, other)) => {
+                                let index = LineIndex::new(other);
+                                LocatedRelated {
+                                    related,
+                                    elsewhere: Some((display_path(path, cwd), other)),
+                                    start: index.position(other, related.span.start),
+                                    end: index.end_position(other, related.span.end),
+                                }
+                            }
+                            None => LocatedRelated {
+                                related,
+                                elsewhere: None,
+                                start: at(related.span.start),
+                                end: at_end(related.span.end),
+                            },
+                        }
+                    })
                     .collect(),
             }
         })
@@ -203,6 +243,7 @@ mod tests {
             "the blocking call",
         );
         CheckResult {
+            related_sources: BTreeMap::new(),
             files_checked: 1,
             files: vec![FileReport {
                 path: PathBuf::from("/repo/app.py"),

@@ -170,10 +170,14 @@ fn result(
             .related
             .iter()
             .enumerate()
-            .map(|(id, (related, start, end))| {
-                let mut value = location(&file.path, *start, *end);
+            .map(|(id, located)| {
+                let path = located
+                    .elsewhere
+                    .as_ref()
+                    .map_or(&file.path, |(path, _)| path);
+                let mut value = location(path, located.start, located.end);
                 value["id"] = json!(id);
-                value["message"] = json!({ "text": related.message });
+                value["message"] = json!({ "text": located.related.message });
                 value
             })
             .collect();

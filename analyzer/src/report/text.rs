@@ -10,7 +10,7 @@ use miette::{
     NamedSource, SourceCode, SourceSpan,
 };
 
-use super::{plural, Located, LocatedFile, ReportOptions, Totals};
+use super::{plural, Located, LocatedFile, LocatedRelated, ReportOptions, Totals};
 use harden_rules::Severity;
 
 /// Fixed so that output (and its snapshots) does not depend on the terminal.
@@ -98,6 +98,57 @@ struct TextFinding<'a> {
     message: String,
     code: String,
     labels: Vec<LabeledSpan>,
+    /// Related locations in other files, each shown with its own snippet.
+    elsewhere: Vec<ElsewhereNote>,
+}
+
+/// A related location in another file than the finding's.
+struct ElsewhereNote {
+    message: String,
+    source: NamedSource<Arc<str>>,
+    label: LabeledSpan,
+}
+
+impl ElsewhereNote {
+    fn of(located: &LocatedRelated<'_>) -> Option<Self> {
+        let (path, source) = located.elsewhere.as_ref()?;
+        let len = source.len();
+        let start = (located.related.span.start as usize).min(len);
+        let end = (located.related.span.end as usize).clamp(start, len);
+        Some(Self {
+            message: format!("{} (in {path})", located.related.message),
+            source: NamedSource::new(path, Arc::clone(source)),
+            label: LabeledSpan::new_with_span(None, SourceSpan::new(start.into(), end - start)),
+        })
+    }
+}
+
+impl fmt::Debug for ElsewhereNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for ElsewhereNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ElsewhereNote {}
+
+impl MietteDiagnostic for ElsewhereNote {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
 }
 
 impl<'a> TextFinding<'a> {
@@ -113,7 +164,9 @@ impl<'a> TextFinding<'a> {
             Some(rule.summary.to_string()),
             clamp(diagnostic.span),
         )];
-        labels.extend(diagnostic.related.iter().map(|related| {
+        let here = located.related.iter().filter(|r| r.elsewhere.is_none());
+        labels.extend(here.map(|located| {
+            let related = located.related;
             LabeledSpan::new_with_span(Some(related.message.clone()), clamp(related.span))
         }));
         Self {
@@ -122,6 +175,11 @@ impl<'a> TextFinding<'a> {
             message: diagnostic.message.clone(),
             code: format!("{} {}", rule.code, rule.name),
             labels,
+            elsewhere: located
+                .related
+                .iter()
+                .filter_map(ElsewhereNote::of)
+                .collect(),
         }
     }
 
@@ -137,6 +195,7 @@ impl<'a> TextFinding<'a> {
             ),
             code: format!("{} {}", rule.code, rule.name),
             labels: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 }
@@ -187,5 +246,16 @@ impl MietteDiagnostic for TextFinding<'_> {
             return None;
         }
         Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn MietteDiagnostic> + 'b>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere
+                .iter()
+                .map(|note| note as &dyn MietteDiagnostic),
+        ))
     }
 }

@@ -51,6 +51,9 @@ impl From<proc_macro2::Span> for Span {
 pub struct Related {
     pub span: Span,
     pub message: String,
+    /// The file the span is in when it is not the finding's own file
+    /// (BLK006: the blocking call inside a helper of another module).
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// One finding of one rule in one file.
@@ -88,6 +91,7 @@ impl Diagnostic {
         self.related.push(Related {
             span: span.into(),
             message: message.into(),
+            path: None,
         });
         self
     }

@@ -2,7 +2,8 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, BlockingMatcher,
+    NonBlockingRegions,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -108,20 +109,47 @@ struct BlockingFileIoInAsync {
     awaited: AwaitedCalls,
 }
 
-impl PythonRule for BlockingFileIoInAsync {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+pub(crate) fn blocking_matcher() -> Box<dyn BlockingMatcher> {
+    Box::<BlockingFileIoInAsync>::default()
+}
+
+impl BlockingMatcher for BlockingFileIoInAsync {
+    fn code(&self) -> &'static str {
+        BLOCKING_FILE_IO_IN_ASYNC.code
+    }
+
+    fn observe_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
         self.non_blocking.on_stmt(cx, stmt);
     }
 
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+    fn observe_python_expr(&mut self, _cx: &PyContext<'_>, expr: &Expr) {
         self.awaited.on_expr(expr);
-        let Expr::Call(call) = expr else { return };
-        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
+    }
+
+    fn python_blocking(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+        let Expr::Call(call) = expr else { return None };
+        if self.non_blocking.contains(expr) || self.awaited.contains(expr) {
+            return None;
+        }
+        python_blocking_callee(cx, call, PYTHON_FILE_CALLS, BLOCKING_FILE_IO_IN_ASYNC.code)
+    }
+
+    fn rust_blocking(&self, cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String> {
+        rust_blocking_callee(cx, expr, BLOCKING_FILE_IO_IN_ASYNC.code)
+    }
+}
+
+impl PythonRule for BlockingFileIoInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.observe_python_stmt(cx, stmt);
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.observe_python_expr(cx, expr);
+        if !cx.in_async() {
             return;
         }
-        if let Some(name) =
-            python_blocking_callee(cx, call, PYTHON_FILE_CALLS, BLOCKING_FILE_IO_IN_ASYNC.code)
-        {
+        if let Some(name) = self.python_blocking(cx, expr) {
             let name = name.strip_prefix("builtins.").unwrap_or(&name);
             out.push(
                 Diagnostic::new(
@@ -140,7 +168,7 @@ impl RustRule for BlockingFileIoInAsync {
         if !cx.in_async() {
             return;
         }
-        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_FILE_IO_IN_ASYNC.code) {
+        if let Some(callee) = self.rust_blocking(cx, expr) {
             out.push(
                 Diagnostic::new(
                     &BLOCKING_FILE_IO_IN_ASYNC,

@@ -4,8 +4,8 @@ use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::blk::{
-    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, NonBlockingRegions,
-    NonBlockingSockets,
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, BlockingMatcher,
+    NonBlockingRegions, NonBlockingSockets,
 };
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
@@ -171,35 +171,82 @@ fn python_help(name: &str) -> &'static str {
     }
 }
 
-impl PythonRule for BlockingNetworkInAsync {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+pub(crate) fn blocking_matcher() -> Box<dyn BlockingMatcher> {
+    Box::<BlockingNetworkInAsync>::default()
+}
+
+impl BlockingMatcher for BlockingNetworkInAsync {
+    fn code(&self) -> &'static str {
+        BLOCKING_NETWORK_IN_ASYNC.code
+    }
+
+    fn observe_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
         self.non_blocking.on_stmt(cx, stmt);
     }
 
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+    fn observe_python_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
         self.awaited.on_expr(expr);
-        let Expr::Call(call) = expr else { return };
-        if self.non_blocking_sockets.on_call(cx, call) {
-            return;
+        if let Expr::Call(call) = expr {
+            self.non_blocking_sockets.on_call(cx, call);
         }
-        if !cx.in_async() || self.non_blocking.contains(expr) || self.awaited.contains(expr) {
-            return;
+    }
+
+    fn python_blocking(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+        let Expr::Call(call) = expr else { return None };
+        if self.non_blocking.contains(expr) || self.awaited.contains(expr) {
+            return None;
         }
-        let Some(name) = python_blocking_callee(
+        let name = python_blocking_callee(
             cx,
             call,
             PYTHON_NETWORK_CALLS,
             BLOCKING_NETWORK_IN_ASYNC.code,
-        ) else {
-            return;
-        };
+        )?;
         if let (true, Expr::Attribute(method)) =
             (name.starts_with("socket.socket."), call.func.as_ref())
         {
             if self.non_blocking_sockets.contains(cx, &method.value) {
-                return;
+                return None;
             }
         }
+        Some(name)
+    }
+
+    fn observe_rust_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr) {
+        if let Some(socket) = rust_switched_socket(expr) {
+            let frame = cx.frame().map(|frame| frame.span);
+            let receiver = cx.text(socket).to_string();
+            self.non_blocking_rust_sockets.insert((frame, receiver));
+        }
+    }
+
+    fn rust_blocking(&self, cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String> {
+        if let syn::Expr::MethodCall(call) = expr {
+            let frame = cx.frame().map(|frame| frame.span);
+            let receiver = cx.text(&call.receiver).to_string();
+            if self.non_blocking_rust_sockets.contains(&(frame, receiver)) {
+                return None;
+            }
+        }
+        rust_blocking_callee(cx, expr, BLOCKING_NETWORK_IN_ASYNC.code)
+    }
+}
+
+impl PythonRule for BlockingNetworkInAsync {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.observe_python_stmt(cx, stmt);
+    }
+
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        let switches_socket =
+            matches!(expr, Expr::Call(call) if self.non_blocking_sockets.on_call(cx, call));
+        self.awaited.on_expr(expr);
+        if switches_socket || !cx.in_async() {
+            return;
+        }
+        let Some(name) = self.python_blocking(cx, expr) else {
+            return;
+        };
         out.push(
             Diagnostic::new(
                 &BLOCKING_NETWORK_IN_ASYNC,
@@ -233,22 +280,14 @@ fn rust_switched_socket(expr: &syn::Expr) -> Option<&syn::Expr> {
 
 impl RustRule for BlockingNetworkInAsync {
     fn on_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
-        let frame = cx.frame().map(|frame| frame.span);
-        if let Some(socket) = rust_switched_socket(expr) {
-            let receiver = cx.text(socket).to_string();
-            self.non_blocking_rust_sockets.insert((frame, receiver));
+        if rust_switched_socket(expr).is_some() {
+            self.observe_rust_expr(cx, expr);
             return;
         }
         if !cx.in_async() {
             return;
         }
-        if let syn::Expr::MethodCall(call) = expr {
-            let receiver = cx.text(&call.receiver).to_string();
-            if self.non_blocking_rust_sockets.contains(&(frame, receiver)) {
-                return;
-            }
-        }
-        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_NETWORK_IN_ASYNC.code) {
+        if let Some(callee) = self.rust_blocking(cx, expr) {
             out.push(
                 Diagnostic::new(
                     &BLOCKING_NETWORK_IN_ASYNC,

@@ -1,7 +1,7 @@
 use ruff_python_ast::Expr;
 
 use crate::api::{Diagnostic, RuleEntry};
-use crate::blk::{python_blocking_callee, rust_blocking_callee};
+use crate::blk::{python_blocking_callee, rust_blocking_callee, BlockingMatcher};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{RsContext, RustRule};
@@ -69,17 +69,34 @@ pub const ENTRY: RuleEntry = RuleEntry {
 
 const PYTHON_SLEEPS: &[&str] = &["time.sleep"];
 
+#[derive(Default)]
 struct BlockingSleepInAsync;
+
+pub(crate) fn blocking_matcher() -> Box<dyn BlockingMatcher> {
+    Box::new(BlockingSleepInAsync)
+}
+
+impl BlockingMatcher for BlockingSleepInAsync {
+    fn code(&self) -> &'static str {
+        BLOCKING_SLEEP_IN_ASYNC.code
+    }
+
+    fn python_blocking(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+        let Expr::Call(call) = expr else { return None };
+        python_blocking_callee(cx, call, PYTHON_SLEEPS, BLOCKING_SLEEP_IN_ASYNC.code)
+    }
+
+    fn rust_blocking(&self, cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String> {
+        rust_blocking_callee(cx, expr, BLOCKING_SLEEP_IN_ASYNC.code)
+    }
+}
 
 impl PythonRule for BlockingSleepInAsync {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
-        let Expr::Call(call) = expr else { return };
         if !cx.in_async() {
             return;
         }
-        if let Some(name) =
-            python_blocking_callee(cx, call, PYTHON_SLEEPS, BLOCKING_SLEEP_IN_ASYNC.code)
-        {
+        if let Some(name) = self.python_blocking(cx, expr) {
             out.push(
                 Diagnostic::new(
                     &BLOCKING_SLEEP_IN_ASYNC,
@@ -97,7 +114,7 @@ impl RustRule for BlockingSleepInAsync {
         if !cx.in_async() {
             return;
         }
-        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_SLEEP_IN_ASYNC.code) {
+        if let Some(callee) = self.rust_blocking(cx, expr) {
             out.push(
                 Diagnostic::new(
                     &BLOCKING_SLEEP_IN_ASYNC,

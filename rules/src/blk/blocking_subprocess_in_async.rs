@@ -1,7 +1,9 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use crate::api::{Diagnostic, RuleEntry};
-use crate::blk::{python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls};
+use crate::blk::{
+    python_blocking_callee, rust_blocking_callee, rust_call_span, AwaitedCalls, BlockingMatcher,
+};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::rust::{RsContext, RustRule};
@@ -130,24 +132,47 @@ fn returns_at_once(cx: &PyContext<'_>, name: &str, call: &ast::ExprCall) -> bool
     false
 }
 
-impl PythonRule for BlockingSubprocessInAsync {
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+pub(crate) fn blocking_matcher() -> Box<dyn BlockingMatcher> {
+    Box::<BlockingSubprocessInAsync>::default()
+}
+
+impl BlockingMatcher for BlockingSubprocessInAsync {
+    fn code(&self) -> &'static str {
+        BLOCKING_SUBPROCESS_IN_ASYNC.code
+    }
+
+    fn observe_python_expr(&mut self, _cx: &PyContext<'_>, expr: &Expr) {
         self.awaited.on_expr(expr);
-        let Expr::Call(call) = expr else { return };
-        if !cx.in_async() || self.awaited.contains(expr) {
-            return;
+    }
+
+    fn python_blocking(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+        let Expr::Call(call) = expr else { return None };
+        if self.awaited.contains(expr) {
+            return None;
         }
-        let Some(name) = python_blocking_callee(
+        let name = python_blocking_callee(
             cx,
             call,
             PYTHON_SUBPROCESS_CALLS,
             BLOCKING_SUBPROCESS_IN_ASYNC.code,
-        ) else {
-            return;
-        };
-        if returns_at_once(cx, &name, call) {
+        )?;
+        (!returns_at_once(cx, &name, call)).then_some(name)
+    }
+
+    fn rust_blocking(&self, cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String> {
+        rust_blocking_callee(cx, expr, BLOCKING_SUBPROCESS_IN_ASYNC.code)
+    }
+}
+
+impl PythonRule for BlockingSubprocessInAsync {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, out: &mut Vec<Diagnostic>) {
+        self.observe_python_expr(cx, expr);
+        if !cx.in_async() {
             return;
         }
+        let Some(name) = self.python_blocking(cx, expr) else {
+            return;
+        };
         out.push(
             Diagnostic::new(
                 &BLOCKING_SUBPROCESS_IN_ASYNC,
@@ -166,7 +191,7 @@ impl RustRule for BlockingSubprocessInAsync {
         if !cx.in_async() {
             return;
         }
-        if let Some(callee) = rust_blocking_callee(cx, expr, BLOCKING_SUBPROCESS_IN_ASYNC.code) {
+        if let Some(callee) = self.rust_blocking(cx, expr) {
             out.push(
                 Diagnostic::new(
                     &BLOCKING_SUBPROCESS_IN_ASYNC,

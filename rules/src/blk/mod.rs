@@ -15,11 +15,17 @@ mod non_blocking_regions;
 mod python_types;
 pub mod sync_lock_held_across_await;
 mod temporary_guards;
+pub mod transitively_blocking_call_in_async;
+
+mod call_facts_python;
+mod call_facts_rust;
+mod call_graph;
 
 use std::sync::LazyLock;
 
 use ruff_python_ast::{self as ast, Expr};
 
+pub use call_graph::{link_project, CallFacts, FileFacts, ProjectFinding};
 pub use non_blocking_regions::{AwaitedCalls, NonBlockingRegions, NonBlockingSockets};
 pub use python_types::python_value_type;
 pub use temporary_guards::{is_async_lock, TemporaryGuards, TemporaryPlace};
@@ -27,6 +33,42 @@ pub use temporary_guards::{is_async_lock, TemporaryGuards, TemporaryPlace};
 use crate::api::Span;
 use crate::python::PyContext;
 use crate::rust::{span_of, RsContext};
+
+/// The first half of a BLK001-BLK004 check: which blocking API a call
+/// calls, whatever the context. The rules report it in async code; BLK006
+/// asks the same question about the bodies of sync functions, so that both
+/// agree on what blocks.
+pub(crate) trait BlockingMatcher: Send {
+    /// The rule's code: `BLK004`.
+    fn code(&self) -> &'static str;
+
+    /// Updates per-file state (non-blocking sockets, awaited calls); call
+    /// for every statement, in walk order.
+    fn observe_python_stmt(&mut self, _cx: &PyContext<'_>, _stmt: &ast::Stmt) {}
+
+    /// Updates per-file state; call for every expression, in walk order,
+    /// before [`python_blocking`](Self::python_blocking).
+    fn observe_python_expr(&mut self, _cx: &PyContext<'_>, _expr: &Expr) {}
+
+    /// The blocking API `expr` calls, e.g. `builtins.open`.
+    fn python_blocking(&self, cx: &PyContext<'_>, expr: &Expr) -> Option<String>;
+
+    /// Updates per-file state; call for every expression, in walk order.
+    fn observe_rust_expr(&mut self, _cx: &RsContext<'_>, _expr: &syn::Expr) {}
+
+    /// The blocking API `expr` calls, e.g. `std::fs::read`.
+    fn rust_blocking(&self, cx: &RsContext<'_>, expr: &syn::Expr) -> Option<String>;
+}
+
+/// The matchers of BLK001-BLK004, fresh for one file.
+pub(crate) fn blocking_matchers() -> Vec<Box<dyn BlockingMatcher>> {
+    vec![
+        blocking_sleep_in_async::blocking_matcher(),
+        blocking_network_in_async::blocking_matcher(),
+        blocking_subprocess_in_async::blocking_matcher(),
+        blocking_file_io_in_async::blocking_matcher(),
+    ]
+}
 
 /// One line of `rules/data/rust_blocking_apis.txt`.
 #[derive(Clone, Debug, PartialEq, Eq)]

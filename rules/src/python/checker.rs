@@ -11,6 +11,7 @@ use super::semantic::{
     QualifiedName, Scope, Semantic,
 };
 use crate::api::{Diagnostic, RuleEntry, Settings};
+use crate::blk::CallFacts;
 
 /// A rule's Python check. Every hook has a no-op default: a rule implements
 /// the ones for the nodes it cares about.
@@ -31,6 +32,12 @@ pub trait PythonRule: Send {
 
     /// After the whole module: for rules that compare places across it.
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// After the walk: what the rule gathered for its project-wide half
+    /// (BLK006's calls), if it has one.
+    fn take_facts(&mut self) -> Option<CallFacts> {
+        None
+    }
 }
 
 /// What a rule can ask about the point of the walk it is called at.
@@ -257,6 +264,17 @@ pub fn check(
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> Vec<Diagnostic> {
+    check_with_facts(module, source, settings, rules).0
+}
+
+/// Runs the enabled rules over one parsed module; also returns the facts
+/// gathered for project-wide rules.
+pub fn check_with_facts(
+    module: &ast::ModModule,
+    source: &str,
+    settings: &Settings,
+    rules: &[&'static RuleEntry],
+) -> (Vec<Diagnostic>, Option<CallFacts>) {
     let rules: Vec<Box<dyn PythonRule>> = rules
         .iter()
         .filter_map(|entry| entry.python.map(|make| make()))
@@ -270,9 +288,9 @@ pub(crate) fn check_with(
     source: &str,
     settings: &Settings,
     rules: Vec<Box<dyn PythonRule>>,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Option<CallFacts>) {
     if rules.is_empty() {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let mut checker = Checker {
         cx: PyContext {
@@ -287,7 +305,8 @@ pub(crate) fn check_with(
     for rule in &mut checker.rules {
         rule.on_module_exit(&checker.cx, &mut checker.diagnostics);
     }
-    checker.diagnostics
+    let facts = checker.rules.iter_mut().find_map(|rule| rule.take_facts());
+    (checker.diagnostics, facts)
 }
 
 impl<'a> Checker<'a> {

@@ -7,7 +7,7 @@ mod semantic;
 #[cfg(test)]
 mod tests;
 
-pub use checker::{check, PyContext, PythonRule};
+pub use checker::{check, check_with_facts, PyContext, PythonRule};
 pub use semantic::{
     ClassAttributes, FunctionFrame, HeldLock, InstanceAttribute, LockKind, QualifiedName,
 };

@@ -8,6 +8,7 @@ use syn::visit::{self, Visit};
 
 use super::semantic::{span_text, Frame, FrameKind, Guard, Semantic, UseScope};
 use crate::api::{Diagnostic, RuleEntry, Settings, Span};
+use crate::blk::CallFacts;
 
 /// A rule's Rust check. Every hook has a no-op default. Hooks run pre-order:
 /// `on_expr` for an `.await` sees the guards alive at that point.
@@ -30,6 +31,12 @@ pub trait RustRule: Send {
 
     /// After the whole file: for rules that compare places across it.
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// After the walk: what the rule gathered for its project-wide half
+    /// (BLK006's calls), if it has one.
+    fn take_facts(&mut self) -> Option<CallFacts> {
+        None
+    }
 }
 
 /// What a rule can ask about the point of the walk it is called at.
@@ -117,6 +124,11 @@ impl<'a> RsContext<'a> {
         self.semantic.guard_of(expr, self.source)
     }
 
+    /// True when `name` is a local variable or parameter here.
+    pub fn is_local(&self, name: &str) -> bool {
+        self.semantic.binds_local(name)
+    }
+
     /// True when `name` is a `static mut` of this file.
     pub fn is_static_mut(&self, name: &str) -> bool {
         self.semantic.statics.get(name).copied().unwrap_or(false)
@@ -141,12 +153,23 @@ pub fn check(
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> Vec<Diagnostic> {
+    check_with_facts(file, source, settings, rules).0
+}
+
+/// Runs the enabled rules over one parsed file; also returns the facts
+/// gathered for project-wide rules.
+pub fn check_with_facts(
+    file: &syn::File,
+    source: &str,
+    settings: &Settings,
+    rules: &[&'static RuleEntry],
+) -> (Vec<Diagnostic>, Option<CallFacts>) {
     let rules: Vec<Box<dyn RustRule>> = rules
         .iter()
         .filter_map(|entry| entry.rust.map(|make| make()))
         .collect();
     if rules.is_empty() {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let mut checker = Checker {
         cx: RsContext {
@@ -161,7 +184,8 @@ pub fn check(
     for rule in &mut checker.rules {
         rule.on_file_exit(&checker.cx, &mut checker.diagnostics);
     }
-    checker.diagnostics
+    let facts = checker.rules.iter_mut().find_map(|rule| rule.take_facts());
+    (checker.diagnostics, facts)
 }
 
 impl Checker<'_> {

@@ -5,5 +5,5 @@
 mod checker;
 mod semantic;
 
-pub use checker::{check, span_of, RsContext, RustRule};
+pub use checker::{check, check_with_facts, span_of, RsContext, RustRule};
 pub use semantic::{strip_result_handling, Frame, FrameKind, Guard, GuardKind};

@@ -203,6 +203,13 @@ impl Semantic {
         full
     }
 
+    /// True when a scope binds `name` as a local (typed or not).
+    pub(crate) fn binds_local(&self, name: &str) -> bool {
+        self.scopes
+            .iter()
+            .any(|scope| scope.locals.contains_key(name))
+    }
+
     /// The type a local variable was constructed as, if known.
     pub(crate) fn local_type(&self, name: &str) -> Option<&str> {
         self.scopes
