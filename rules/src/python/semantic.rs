@@ -554,14 +554,22 @@ impl<'a> Semantic<'a> {
     }
 
     /// True for `class Local(threading.local)`, also through an alias of
-    /// `threading.local` or a thread-local class defined earlier.
+    /// `threading.local`, a thread-local class defined earlier, or a base
+    /// re-exported by another module under a thread-local name (`from
+    /// .utils import localbase`, `ThreadLocal`).
     fn derives_from_thread_local(&self, class: &ast::StmtClassDef) -> bool {
         class.bases().iter().any(|base| {
             matches!(base, Expr::Name(name) if self.thread_local_classes.contains(name.id.as_str()))
-                || matches!(
-                    self.resolve(base).as_deref(),
-                    Some("threading.local" | "_threading_local.local")
-                )
+                || self.resolve(base).is_some_and(|name| {
+                    let last = name
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or(&name)
+                        .to_ascii_lowercase();
+                    name == "_threading_local.local"
+                        || last == "localbase"
+                        || (last.ends_with("local") && !name.starts_with("builtins."))
+                })
         })
     }
 
