@@ -17,6 +17,14 @@ use super::rust_paths::{
     container_kind, designate, is_id_like, is_record, type_name, words, LazyStatics,
 };
 
+/// `Arc<Mutex<Vec<_>>>`: a container behind a reference count is shared
+/// with the holders of its other clones, which may drain it out of sight.
+fn is_shared(ty: &syn::Type) -> bool {
+    words(ty)
+        .iter()
+        .any(|word| matches!(word.as_str(), "Arc" | "Rc"))
+}
+
 /// Members that say a type is shared between threads or tasks.
 const SYNC_MEMBERS: &[&str] = &[
     "Mutex",
@@ -144,11 +152,18 @@ pub(crate) struct GrowOnlyCollection {
     by_value_methods: HashSet<(String, String)>,
     /// `static ref` names declared in `lazy_static!` blocks.
     lazy_statics: HashSet<String>,
+    /// Inline modules seen so far, to tell a top-level item from one in a
+    /// module.
+    modules: Vec<Span>,
+    /// A `#[test]` function at the top level of the file: an integration
+    /// test (`tests/*.rs`) or a test module's own file, all test code.
+    test_file: bool,
 }
 
 impl RustRule for GrowOnlyCollection {
-    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+    fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(item);
+        self.note_test_file(cx, item);
         if self.tests.contains(span_of(item)) {
             return;
         }
@@ -193,7 +208,7 @@ impl RustRule for GrowOnlyCollection {
                     else {
                         continue;
                     };
-                    if let Some(kind) = container_kind(&field.ty) {
+                    if let (Some(kind), false) = (container_kind(&field.ty), is_shared(&field.ty)) {
                         self.definitions.push(Definition {
                             name: Name::Field(ident.to_string()),
                             owner: Some(name.clone()),
@@ -282,6 +297,9 @@ impl RustRule for GrowOnlyCollection {
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        if self.test_file {
+            return;
+        }
         for definition in &self.definitions {
             if self.maybe_shrunk.contains(&definition.name) {
                 continue;
@@ -326,6 +344,32 @@ impl RustRule for GrowOnlyCollection {
 }
 
 impl GrowOnlyCollection {
+    fn note_test_file(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
+        let span = span_of(item);
+        let top_level = cx.function().is_none()
+            && !self
+                .modules
+                .iter()
+                .any(|module| module.start <= span.start && span.end <= module.end);
+        match item {
+            syn::Item::Mod(module) if module.content.is_some() => self.modules.push(span),
+            syn::Item::Fn(function) if top_level => {
+                // `#[test]`, `#[tokio::test]`, `#[bench]`; not `#[cfg(test)]`,
+                // which a library's helper may carry.
+                let is_test = function.attrs.iter().any(|attr| {
+                    let last = attr.path().segments.last();
+                    last.is_some_and(|segment| {
+                        matches!(segment.ident.to_string().as_str(), "test" | "bench")
+                    })
+                });
+                if is_test {
+                    self.test_file = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn grow(
         &mut self,
         cx: &RsContext<'_>,
