@@ -241,6 +241,23 @@ mod tests {
     }
 
     #[test]
+    fn a_top_level_cfg_test_helper_does_not_make_the_file_a_test() {
+        let source = "static SEEN: Mutex<Vec<u64>> = Mutex::new(Vec::new());\nfn record(user_id: u64) {\n    SEEN.lock().unwrap().push(user_id);\n}\n#[cfg(test)]\nfn helper() {}\n";
+        assert_eq!(rust(source).len(), 1);
+        let test_crate = source.replace("#[cfg(test)]", "#[test]");
+        assert!(rust(&test_crate).is_empty());
+    }
+
+    #[test]
+    fn init_is_not_start_up_code_for_a_class_attribute() {
+        // `__init__` runs per instance: a class-level list grows with them.
+        let source = "class Conn:\n    opened = []\n\n    def __init__(self, peer):\n        self.opened.append((peer, time.time()))\n";
+        assert_eq!(python(source).len(), 1);
+        let setup = source.replace("__init__", "setup");
+        assert!(python(&setup).is_empty());
+    }
+
+    #[test]
     fn a_removal_anywhere_silences_the_collection() {
         let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef forget(request):\n    _seen.discard(request.user_id)\n";
         assert!(python(source).is_empty());

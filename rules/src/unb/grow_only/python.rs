@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 
-use super::python_classes::is_main_guard;
+use super::python_classes::{in_startup_code, is_main_guard, is_test_double};
 use super::python_uses::SHRINK_METHODS;
 use super::python_values::{container_constructor, is_constant_name, is_self, Shape};
 use crate::api::{Diagnostic, Span};
@@ -261,41 +261,6 @@ impl PythonRule for GrowOnlyCollection {
             ));
         }
     }
-}
-
-/// `FakeDriver`, `MockClient`, `StubStore`, `DummyCache`: a stand-in
-/// written for tests.
-fn is_test_double(class: &str) -> bool {
-    let bare = class.trim_start_matches('_');
-    ["Fake", "Mock", "Stub", "Dummy"]
-        .iter()
-        .any(|prefix| bare.starts_with(prefix))
-}
-
-/// Inside a function that runs once, at start-up or class creation, by
-/// its name: `setup*`, `init`, `init_*`, `initialize*`, `configure*`,
-/// `register*` (also with leading underscores), `__new__`, `__post_init__`, `__init_subclass__`,
-/// `__set_name__`, or a function nested in one.
-fn in_startup_code(cx: &PyContext<'_>) -> bool {
-    cx.functions().iter().any(|frame| {
-        let name = frame.name;
-        let bare = name.trim_start_matches('_');
-        matches!(
-            name,
-            "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
-        ) || (!name.ends_with("__")
-            && (bare == "init"
-                || [
-                    "setup",
-                    "set_up",
-                    "init_",
-                    "initialize",
-                    "configure",
-                    "register",
-                ]
-                .iter()
-                .any(|prefix| bare.starts_with(prefix))))
-    })
 }
 
 /// True when growth of `kind` makes a container of `shape` bigger in a way

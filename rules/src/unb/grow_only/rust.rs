@@ -14,16 +14,8 @@ use crate::unb::grow_only_collection::{report, ContainerKind};
 use crate::unb::test_code::TestCode;
 
 use super::rust_paths::{
-    container_kind, designate, is_id_like, is_record, type_name, words, LazyStatics,
+    container_kind, designate, is_id_like, is_record, is_shared, type_name, words, LazyStatics,
 };
-
-/// `Arc<Mutex<Vec<_>>>`: a container behind a reference count is shared
-/// with the holders of its other clones, which may drain it out of sight.
-fn is_shared(ty: &syn::Type) -> bool {
-    words(ty)
-        .iter()
-        .any(|word| matches!(word.as_str(), "Arc" | "Rc"))
-}
 
 /// Members that say a type is shared between threads or tasks.
 const SYNC_MEMBERS: &[&str] = &[
@@ -170,8 +162,9 @@ impl RustRule for GrowOnlyCollection {
         match item {
             syn::Item::Static(item) => {
                 self.static_type_words.extend(words(&item.ty));
-                let private = matches!(item.vis, syn::Visibility::Inherited);
-                if let (true, Some(kind)) = (private, container_kind(&item.ty)) {
+                let checked =
+                    matches!(item.vis, syn::Visibility::Inherited) && !is_shared(&item.ty);
+                if let (true, Some(kind)) = (checked, container_kind(&item.ty)) {
                     self.definitions.push(Definition {
                         name: Name::Static(item.ident.to_string()),
                         owner: None,
@@ -237,8 +230,8 @@ impl RustRule for GrowOnlyCollection {
         };
         for (vis, ident, ty) in statics {
             self.lazy_statics.insert(ident.to_string());
-            let private = matches!(vis, syn::Visibility::Inherited);
-            if let (true, Some(kind)) = (private, container_kind(&ty)) {
+            let checked = matches!(vis, syn::Visibility::Inherited) && !is_shared(&ty);
+            if let (true, Some(kind)) = (checked, container_kind(&ty)) {
                 self.definitions.push(Definition {
                     name: Name::Static(ident.to_string()),
                     owner: None,
