@@ -25,8 +25,8 @@ declare_rule! {
     /// - lists and deques: an id-like value (a name the metric-label
     ///   policy forbids, such as `user_id`, `request.id`, `client_ip`, where
     ///   an id must be one the policy names, not one only its `*_id`
-    ///   pattern matches; `id(..)`; a uuid) or a record built on the spot
-    ///   (a tuple, dict, f-string; Rust a tuple, struct literal, `format!`);
+    ///   pattern matches; a uuid) or a record built on the spot (a tuple,
+    ///   dict, f-string; Rust a tuple, struct literal, `format!`);
     /// - sets, and lists used as sets (`if x not in items`, or searched in
     ///   the function that appends to them: a loop, `.iter().any(..)`,
     ///   `.contains(..)`): an id-like
@@ -73,14 +73,33 @@ declare_rule! {
     /// `&mut` borrow or a guard passed on), since that code may shrink it;
     /// removals in other files are not seen. Code that looks at the size
     /// (`len(x) < n`, `if not x:`) is taken to bound it. Growth at import
-    /// time (module level, or in a function called there), in `__init__`,
-    /// in Rust constructors (`new`, `default`, `with_*`, `from_*`) and
-    /// builder steps (methods taking `self` by value), and in test code is
-    /// not counted. Registries (existing objects such as
+    /// time (module level, or in a function called there, or in a method
+    /// called there on the module's own objects: `validators["x"].add(..)`),
+    /// in `__init__`, in functions named for start-up (`setup*`, `init`,
+    /// `init_*`, `initialize*`, `configure*`, `__init_subclass__`,
+    /// `__set_name__`, `__new__`, `__post_init__`), in Rust constructors
+    /// (`new`, `default`, `with_*`, `from_*`) and builder steps (methods
+    /// taking `self` by value), and in test code is not counted. Test code
+    /// also means a Python module that imports `pytest` or `unittest`, a
+    /// test double (a class named `Fake*`, `Mock*`, `Stub*`, `Dummy*`) and
+    /// a Rust file with a top-level `#[test]` function (an integration test
+    /// crate). Registries (existing objects such as
     /// functions or plugins appended by `register()`-style code, and any
-    /// growth inside a function named `register*`) are bounded by the code
-    /// that calls them and are not reported; an UPPER_CASE name
-    /// (`cls.API_KEY`) is a constant, never id-like. Keys and values
+    /// growth inside a function named `register*` or a decorator nested in
+    /// one, even under an id-like key) are bounded by the code that calls
+    /// them and are not reported. A Python container bound to an UPPER_CASE
+    /// name (`_HANDLERS = []`) is a table its author declares constant,
+    /// filled by registration or configuration code, and is not reported;
+    /// an UPPER_CASE key (`cls.API_KEY`) is a constant, never id-like.
+    /// `id(obj)` keys are not id-like: an identity map caches data about
+    /// objects (types, writers, models) that mostly live as long as it. A
+    /// record made of literals only (`("hidden", "IsHidden")`) is one
+    /// value, not per-event data; one that bundles the function's
+    /// parameters with its `*args`/`**kwargs` (`def callback(self, fn,
+    /// *args): self._callbacks.append((fn, args))`) is a callback
+    /// registration. In Rust, a container behind an `Arc`/`Rc`
+    /// (`adds: Arc<Mutex<Vec<_>>>`) is shared with the holders of the other
+    /// clones, which may drain it, and is not reported. Keys and values
     /// named by the `*_id` pattern alone (`node_id`, `thread_id`,
     /// `function_id`, `run_id`) are not id-like here: in
     /// service code they mostly name parts of the deployment or the code,
@@ -219,6 +238,23 @@ mod tests {
             texts(source, &found[0]),
             ["SEEN.lock().unwrap().push(user_id)"]
         );
+    }
+
+    #[test]
+    fn a_top_level_cfg_test_helper_does_not_make_the_file_a_test() {
+        let source = "static SEEN: Mutex<Vec<u64>> = Mutex::new(Vec::new());\nfn record(user_id: u64) {\n    SEEN.lock().unwrap().push(user_id);\n}\n#[cfg(test)]\nfn helper() {}\n";
+        assert_eq!(rust(source).len(), 1);
+        let test_crate = source.replace("#[cfg(test)]", "#[test]");
+        assert!(rust(&test_crate).is_empty());
+    }
+
+    #[test]
+    fn init_is_not_start_up_code_for_a_class_attribute() {
+        // `__init__` runs per instance: a class-level list grows with them.
+        let source = "class Conn:\n    opened = []\n\n    def __init__(self, peer):\n        self.opened.append((peer, time.time()))\n";
+        assert_eq!(python(source).len(), 1);
+        let setup = source.replace("__init__", "setup");
+        assert!(python(&setup).is_empty());
     }
 
     #[test]

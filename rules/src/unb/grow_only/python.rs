@@ -8,9 +8,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 
-use super::python_classes::is_main_guard;
+use super::python_classes::{in_startup_code, is_main_guard, is_test_double};
 use super::python_uses::SHRINK_METHODS;
-use super::python_values::{container_constructor, is_self, Shape};
+use super::python_values::{container_constructor, is_constant_name, is_self, Shape};
 use crate::api::{Diagnostic, Span};
 use crate::python::{PyContext, PythonRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
@@ -97,8 +97,13 @@ pub(crate) struct GrowOnlyCollection {
     /// `if __name__ == "__main__":` blocks: an instance created there is a
     /// demo or a script entry, not evidence of a long-lived class.
     pub(super) main_blocks: Vec<Span>,
-    /// Functions called at module level: their growth happens at import.
+    /// Functions called at module level, and methods called there on the
+    /// module's own objects (`validators["x"].add(..)`): their growth
+    /// happens at import.
     pub(super) called_at_import: HashSet<String>,
+    /// The module imports `pytest` or `unittest`: a test module, test
+    /// helper or fixture, where nothing lives as long as a service.
+    pub(super) test_module: bool,
 }
 
 impl PythonRule for GrowOnlyCollection {
@@ -137,6 +142,14 @@ impl PythonRule for GrowOnlyCollection {
                         self.maybe_shrunk.insert(reference.name);
                     }
                 }
+            }
+            Stmt::Import(import) if cx.function().is_none() => {
+                let names = import.names.iter().map(|alias| alias.name.as_str());
+                self.note_import(names);
+            }
+            Stmt::ImportFrom(import) if cx.function().is_none() => {
+                let module = import.module.as_ref().map(|module| module.as_str());
+                self.note_import(module.into_iter());
             }
             Stmt::For(for_stmt) => self.search(cx, &for_stmt.iter),
             Stmt::While(while_stmt) => self.size_check(cx, &while_stmt.test),
@@ -196,6 +209,9 @@ impl PythonRule for GrowOnlyCollection {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        if self.test_module {
+            return;
+        }
         for definition in &self.definitions {
             if self.maybe_shrunk.contains(&definition.name)
                 || self.size_checked.contains(&definition.name)
@@ -263,6 +279,16 @@ fn grows(shape: Shape, used_as_set: bool, kind: GrowthKind) -> bool {
 }
 
 impl GrowOnlyCollection {
+    fn note_import<'n>(&mut self, mut modules: impl Iterator<Item = &'n str>) {
+        let is_test_framework = |module: &str| {
+            let root = module.split('.').next().unwrap_or(module);
+            matches!(root, "pytest" | "unittest")
+        };
+        if modules.any(is_test_framework) {
+            self.test_module = true;
+        }
+    }
+
     pub(super) fn grow(
         &mut self,
         cx: &PyContext<'_>,
@@ -279,7 +305,7 @@ impl GrowOnlyCollection {
             owner: reference.owner,
             span,
             kind,
-            runtime: function.is_some(),
+            runtime: function.is_some() && !in_startup_code(cx),
             in_constructor: function.is_some_and(|frame| frame.name == "__init__"),
             function: function.map(|frame| frame.name.to_string()),
         });
@@ -326,7 +352,17 @@ impl GrowOnlyCollection {
             }
             _ => return,
         };
+        // `_HANDLERS = []`: a table its author declares constant, filled by
+        // code (registration, configuration), not by traffic. A test double
+        // (`class FakeDriver`) lives for a test.
+        let constant = match &name {
+            Name::Global(id) | Name::Attr(id) => is_constant_name(id),
+        };
+        let test_double = owner.as_deref().is_some_and(is_test_double);
         self.classified.insert(target.into());
+        if constant || test_double {
+            return;
+        }
         self.definitions.push(Definition {
             name,
             owner,

@@ -1,7 +1,7 @@
-//! Evidence that a Python class is long-lived, for UNB002's instance
-//! attributes: a module-level instance (outside `if __name__ ==
-//! "__main__":`), a singleton attribute, or a member that coordinates
-//! threads or tasks.
+//! Evidence about lifetimes, for UNB002: that a Python class is long-lived
+//! (a module-level instance outside `if __name__ == "__main__":`, a
+//! singleton attribute, or a member that coordinates threads or tasks),
+//! and that code is not (a test double, a function run once at start-up).
 
 use ruff_python_ast::{Expr, Stmt};
 
@@ -106,4 +106,39 @@ impl GrowOnlyCollection {
 pub(super) fn is_main_guard(cx: &PyContext<'_>, test: &Expr) -> bool {
     let text = cx.text(test).replace('\'', "\"");
     text.replace(' ', "") == "__name__==\"__main__\""
+}
+
+/// `FakeDriver`, `MockClient`, `StubStore`, `DummyCache`: a stand-in
+/// written for tests.
+pub(super) fn is_test_double(class: &str) -> bool {
+    let bare = class.trim_start_matches('_');
+    ["Fake", "Mock", "Stub", "Dummy"]
+        .iter()
+        .any(|prefix| bare.starts_with(prefix))
+}
+
+/// Inside a function that runs once, at start-up or class creation, by
+/// its name: `setup*`, `init`, `init_*`, `initialize*`, `configure*`,
+/// `register*` (also with leading underscores), `__new__`, `__post_init__`, `__init_subclass__`,
+/// `__set_name__`, or a function nested in one.
+pub(super) fn in_startup_code(cx: &PyContext<'_>) -> bool {
+    cx.functions().iter().any(|frame| {
+        let name = frame.name;
+        let bare = name.trim_start_matches('_');
+        matches!(
+            name,
+            "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
+        ) || (!name.ends_with("__")
+            && (bare == "init"
+                || [
+                    "setup",
+                    "set_up",
+                    "init_",
+                    "initialize",
+                    "configure",
+                    "register",
+                ]
+                .iter()
+                .any(|prefix| bare.starts_with(prefix))))
+    })
 }

@@ -80,9 +80,18 @@ impl GrowOnlyCollection {
     }
 
     pub(super) fn on_call(&mut self, cx: &PyContext<'_>, call: &ast::ExprCall) {
-        if let (None, None, Expr::Name(function)) = (cx.function(), cx.class(), call.func.as_ref())
-        {
-            self.called_at_import.insert(function.id.to_string());
+        if let (None, None) = (cx.function(), cx.class()) {
+            match call.func.as_ref() {
+                Expr::Name(function) => {
+                    self.called_at_import.insert(function.id.to_string());
+                }
+                // `validators["masters"].add(..)`, `registry.add(..)`: a
+                // method of the module's own objects, not of an import.
+                Expr::Attribute(method) if is_own_object(cx, &method.value) => {
+                    self.called_at_import.insert(method.attr.to_string());
+                }
+                _ => {}
+            }
         }
         if let Expr::Attribute(attribute) = call.func.as_ref() {
             if let Some(reference) = self.reference(cx, &attribute.value) {
@@ -103,7 +112,7 @@ impl GrowOnlyCollection {
                     };
                     let id_like = value.is_some_and(|value| is_id_like(cx, value));
                     let single = matches!(method, "append" | "appendleft" | "add" | "insert");
-                    let record = single && value.is_some_and(is_record);
+                    let record = single && value.is_some_and(|value| is_record(cx, value));
                     let kind = GrowthKind::Collection { id_like, record };
                     self.grow(cx, reference, call.into(), kind);
                 }
@@ -241,5 +250,16 @@ impl GrowOnlyCollection {
             }
             _ => None,
         }
+    }
+}
+
+/// An object the module made itself: a module-level name bound to a value
+/// (not an import), or an item or attribute of one.
+fn is_own_object(cx: &PyContext<'_>, expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(name) => cx.module_value(name.id.as_str()).is_some(),
+        Expr::Subscript(subscript) => is_own_object(cx, &subscript.value),
+        Expr::Attribute(attribute) => is_own_object(cx, &attribute.value),
+        _ => false,
     }
 }

@@ -43,16 +43,69 @@ pub(super) fn container_constructor(cx: &PyContext<'_>, value: &Expr) -> Option<
 }
 
 /// A value built on the spot, per call: `(ts, event)`, `{"user": u}`,
-/// `f"{a}"`, `"%s" % a`.
-pub(super) fn is_record(value: &Expr) -> bool {
-    matches!(
+/// `f"{a}"`, `"%s" % a`. One made of literals only (`("hidden",
+/// "IsHidden")`) is the same value every time, not per-call data; one that
+/// bundles the function's own parameters with its `*args` or `**kwargs`
+/// (`def callback(self, fn, *args): self._callbacks.append((fn, args))`)
+/// stores a call for later: a callback registration.
+pub(super) fn is_record(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let built = matches!(
         value,
         Expr::Tuple(_) | Expr::Dict(_) | Expr::List(_) | Expr::FString(_) | Expr::BinOp(_)
-    )
+    );
+    built && !is_constant(value) && !bundles_parameters(cx, value)
+}
+
+/// A tuple or list of literals and parameters of the enclosing function,
+/// among them its `*args` or `**kwargs`.
+fn bundles_parameters(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let variadic: Vec<&str> = [&def.parameters.vararg, &def.parameters.kwarg]
+        .into_iter()
+        .flatten()
+        .map(|parameter| parameter.name.as_str())
+        .collect();
+    let is_parameter = |name: &str| def.parameters.iter().any(|p| p.name().as_str() == name);
+    let items = match value {
+        Expr::Tuple(tuple) => &tuple.elts,
+        Expr::List(list) => &list.elts,
+        _ => return false,
+    };
+    let is_part = |item: &Expr| {
+        is_constant(item) || matches!(item, Expr::Name(name) if is_parameter(name.id.as_str()))
+    };
+    let has_variadic = items
+        .iter()
+        .any(|item| matches!(item, Expr::Name(name) if variadic.contains(&name.id.as_str())));
+    has_variadic && items.iter().all(is_part)
+}
+
+/// A literal, or a tuple, list, dict or operation made of literals only.
+fn is_constant(value: &Expr) -> bool {
+    match value {
+        Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_) => true,
+        Expr::Tuple(tuple) => tuple.elts.iter().all(is_constant),
+        Expr::List(list) => list.elts.iter().all(is_constant),
+        Expr::Dict(dict) => dict
+            .items
+            .iter()
+            .all(|item| item.key.as_ref().is_some_and(is_constant) && is_constant(&item.value)),
+        Expr::BinOp(op) => is_constant(&op.left) && is_constant(&op.right),
+        Expr::FString(fstring) => fstring.value.elements().all(|element| element.is_literal()),
+        _ => false,
+    }
 }
 
 /// A key that names a per-request or per-user value: a name the label
-/// policy forbids (`user_id`, `request.session_id`), `id(obj)`, a uuid.
+/// policy forbids (`user_id`, `request.session_id`), a uuid. Not `id(obj)`:
+/// an identity key caches data about objects (types, writers, models)
+/// that mostly live as long as the cache, bounded by them.
 pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
     match key {
         Expr::Name(name) => is_id_like_name(cx, name.id.as_str()),
@@ -67,8 +120,7 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
         }
         Expr::Call(call) => {
             let callee = cx.resolve(&call.func).unwrap_or_default();
-            callee == "builtins.id"
-                || callee.starts_with("uuid.")
+            callee.starts_with("uuid.")
                 || (callee == "builtins.str"
                     && call
                         .arguments
@@ -80,10 +132,15 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
     }
 }
 
+/// `API_KEY`, `_HANDLERS`: a name in UPPER_CASE is declared a constant by
+/// its author.
+pub(super) fn is_constant_name(name: &str) -> bool {
+    !name.chars().any(|c| c.is_ascii_lowercase())
+}
+
 fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
     // `API_KEY`, `USER_ID`: a constant, one value however often it is used.
-    let constant = !name.chars().any(|c| c.is_ascii_lowercase());
-    !constant
+    !is_constant_name(name)
         && (name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name))
 }
 
@@ -97,16 +154,11 @@ fn owner_name(owner: &Expr) -> Option<&str> {
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
-/// its parameter, or any growth inside a `register*` function
-/// (`cls._filters.append((test, filter_class))`): the registry is bounded
-/// by the code that registers.
+/// its parameter: the registry is bounded by the code that registers.
 pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
     let Some(def) = cx.function().and_then(|frame| frame.def) else {
         return false;
     };
-    if def.name.trim_start_matches('_').starts_with("register") {
-        return true;
-    }
     let Some(Expr::Name(added)) = added else {
         return false;
     };

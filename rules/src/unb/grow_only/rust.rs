@@ -14,7 +14,7 @@ use crate::unb::grow_only_collection::{report, ContainerKind};
 use crate::unb::test_code::TestCode;
 
 use super::rust_paths::{
-    container_kind, designate, is_id_like, is_record, type_name, words, LazyStatics,
+    container_kind, designate, is_id_like, is_record, is_shared, type_name, words, LazyStatics,
 };
 
 /// Members that say a type is shared between threads or tasks.
@@ -144,19 +144,27 @@ pub(crate) struct GrowOnlyCollection {
     by_value_methods: HashSet<(String, String)>,
     /// `static ref` names declared in `lazy_static!` blocks.
     lazy_statics: HashSet<String>,
+    /// Inline modules seen so far, to tell a top-level item from one in a
+    /// module.
+    modules: Vec<Span>,
+    /// A `#[test]` function at the top level of the file: an integration
+    /// test (`tests/*.rs`) or a test module's own file, all test code.
+    test_file: bool,
 }
 
 impl RustRule for GrowOnlyCollection {
-    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+    fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(item);
+        self.note_test_file(cx, item);
         if self.tests.contains(span_of(item)) {
             return;
         }
         match item {
             syn::Item::Static(item) => {
                 self.static_type_words.extend(words(&item.ty));
-                let private = matches!(item.vis, syn::Visibility::Inherited);
-                if let (true, Some(kind)) = (private, container_kind(&item.ty)) {
+                let checked =
+                    matches!(item.vis, syn::Visibility::Inherited) && !is_shared(&item.ty);
+                if let (true, Some(kind)) = (checked, container_kind(&item.ty)) {
                     self.definitions.push(Definition {
                         name: Name::Static(item.ident.to_string()),
                         owner: None,
@@ -193,7 +201,7 @@ impl RustRule for GrowOnlyCollection {
                     else {
                         continue;
                     };
-                    if let Some(kind) = container_kind(&field.ty) {
+                    if let (Some(kind), false) = (container_kind(&field.ty), is_shared(&field.ty)) {
                         self.definitions.push(Definition {
                             name: Name::Field(ident.to_string()),
                             owner: Some(name.clone()),
@@ -222,8 +230,8 @@ impl RustRule for GrowOnlyCollection {
         };
         for (vis, ident, ty) in statics {
             self.lazy_statics.insert(ident.to_string());
-            let private = matches!(vis, syn::Visibility::Inherited);
-            if let (true, Some(kind)) = (private, container_kind(&ty)) {
+            let checked = matches!(vis, syn::Visibility::Inherited) && !is_shared(&ty);
+            if let (true, Some(kind)) = (checked, container_kind(&ty)) {
                 self.definitions.push(Definition {
                     name: Name::Static(ident.to_string()),
                     owner: None,
@@ -282,6 +290,9 @@ impl RustRule for GrowOnlyCollection {
     }
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        if self.test_file {
+            return;
+        }
         for definition in &self.definitions {
             if self.maybe_shrunk.contains(&definition.name) {
                 continue;
@@ -326,6 +337,32 @@ impl RustRule for GrowOnlyCollection {
 }
 
 impl GrowOnlyCollection {
+    fn note_test_file(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
+        let span = span_of(item);
+        let top_level = cx.function().is_none()
+            && !self
+                .modules
+                .iter()
+                .any(|module| module.start <= span.start && span.end <= module.end);
+        match item {
+            syn::Item::Mod(module) if module.content.is_some() => self.modules.push(span),
+            syn::Item::Fn(function) if top_level => {
+                // `#[test]`, `#[tokio::test]`, `#[bench]`; not `#[cfg(test)]`,
+                // which a library's helper may carry.
+                let is_test = function.attrs.iter().any(|attr| {
+                    let last = attr.path().segments.last();
+                    last.is_some_and(|segment| {
+                        matches!(segment.ident.to_string().as_str(), "test" | "bench")
+                    })
+                });
+                if is_test {
+                    self.test_file = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn grow(
         &mut self,
         cx: &RsContext<'_>,

@@ -150,6 +150,14 @@ pub(super) fn container_kind(ty: &syn::Type) -> Option<ContainerKind> {
     })
 }
 
+/// `Arc<Mutex<Vec<_>>>`: a container behind a reference count is shared
+/// with the holders of its other clones, which may drain it out of sight.
+pub(super) fn is_shared(ty: &syn::Type) -> bool {
+    words(ty)
+        .iter()
+        .any(|word| matches!(word.as_str(), "Arc" | "Rc"))
+}
+
 /// The identifiers in a type: `LazyLock<Mutex<Registry>>` -> LazyLock,
 /// Mutex, Registry.
 pub(super) fn words(ty: &syn::Type) -> Vec<String> {
