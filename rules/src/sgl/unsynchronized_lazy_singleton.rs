@@ -125,7 +125,6 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "singleton"],
-        preview: true,
     };
 }
 

@@ -71,6 +71,7 @@ declare_rule! {
         languages: [Python],
         severity: Error,
         tags: ["concurrency", "shared-state"],
+        preview: true,
     };
 }
 

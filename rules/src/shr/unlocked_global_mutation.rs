@@ -106,6 +106,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "shared-state"],
+        preview: true,
     };
 }
 

@@ -72,6 +72,7 @@ declare_rule! {
         languages: [Python],
         severity: Warning,
         tags: ["resources", "memory"],
+        preview: true,
     };
 }
 
