@@ -5,6 +5,7 @@
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use crate::api::Diagnostic;
 use crate::python::PyContext;
 
 /// A store that completes a lazy initialisation: the assignment inside
@@ -335,7 +336,7 @@ const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "conne
 /// The function being walked, when the walk is directly in a module-level
 /// function (`name`) or a method (`Class.name`), not in a nested function:
 /// the key under which [`LockedCalls`] counts its calls.
-pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
+fn module_function(cx: &PyContext<'_>) -> Option<String> {
     match cx.functions() {
         [frame] if frame.def.is_some() => match frame.class {
             None => Some(frame.name.to_string()),
@@ -348,15 +349,34 @@ pub(crate) fn module_function(cx: &PyContext<'_>) -> Option<String> {
 /// Calls of module-level functions (`helper()`) and of methods of the
 /// class being walked (`self.helper()`), with whether a thread lock was
 /// held at each: a function whose every call in the module holds a lock
-/// runs under it (`with _lock: parser = _get_parser()`).
+/// runs under it (`with _lock: parser = _get_parser()`). Rules defer their
+/// findings here and report them once the whole module has been seen.
 #[derive(Default)]
 pub(crate) struct LockedCalls {
     /// `name` or `Class.name` -> (calls with a thread lock held, calls
     /// without).
     counts: rustc_hash::FxHashMap<String, (usize, usize)>,
+    /// Findings, each with the function or method it is in (if any).
+    pending: Vec<(Option<String>, Diagnostic)>,
 }
 
 impl LockedCalls {
+    /// Holds `diagnostic`, made in the function being walked, until
+    /// [`LockedCalls::report`].
+    pub(crate) fn defer(&mut self, cx: &PyContext<'_>, diagnostic: Diagnostic) {
+        self.pending.push((module_function(cx), diagnostic));
+    }
+
+    /// Reports the deferred findings, except those in a function that the
+    /// module only calls with a thread lock held.
+    pub(crate) fn report(&mut self, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in std::mem::take(&mut self.pending) {
+            if !function.is_some_and(|function| self.always_locked(&function)) {
+                out.push(diagnostic);
+            }
+        }
+    }
+
     pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
         let Expr::Call(call) = expr else { return };
         let key = match call.func.as_ref() {
@@ -378,7 +398,7 @@ impl LockedCalls {
     }
 
     /// True when the module calls `function` and always with a lock held.
-    pub(crate) fn always_locked(&self, function: &str) -> bool {
+    fn always_locked(&self, function: &str) -> bool {
         self.counts
             .get(function)
             .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0)

@@ -12,7 +12,6 @@ mod static_mut;
 pub mod unsynchronized_lazy_singleton;
 
 pub(crate) use lazy_init::{
-    caller_holds_lock_by_convention, is_instance_construction, module_function, LazyInitTracker,
-    LockedCalls,
+    caller_holds_lock_by_convention, is_instance_construction, LazyInitTracker, LockedCalls,
 };
 pub(crate) use static_mut::{allows_static_mut_refs, static_mut_root, StaticMutRegions};

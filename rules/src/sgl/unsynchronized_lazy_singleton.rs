@@ -9,8 +9,7 @@ use crate::sgl::lazy_init::{
     returns_the_slot,
 };
 use crate::sgl::{
-    allows_static_mut_refs, module_function, static_mut_root, LazyInitTracker, LockedCalls,
-    StaticMutRegions,
+    allows_static_mut_refs, static_mut_root, LazyInitTracker, LockedCalls, StaticMutRegions,
 };
 
 declare_rule! {
@@ -137,10 +136,8 @@ pub const ENTRY: RuleEntry = RuleEntry {
 #[derive(Default)]
 struct PyUnsynchronizedLazySingleton {
     tracker: LazyInitTracker,
-    /// Findings, each with the module-level function it is in (if any):
-    /// reported at the end of the module unless every call of that
-    /// function in the module holds a thread lock.
-    pending: Vec<(Option<String>, Diagnostic)>,
+    /// Findings wait here until the module's calls are known: one in a
+    /// function every caller locks is not reported.
     calls: LockedCalls,
 }
 
@@ -189,7 +186,7 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
             "check again under a `threading.Lock` before the store (double-checked locking), or build the instance eagerly at module level",
         )
         .with_related(store.check, "the unsynchronised check");
-        self.pending.push((module_function(cx), diagnostic));
+        self.calls.defer(cx, diagnostic);
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
@@ -197,11 +194,7 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (function, diagnostic) in self.pending.drain(..) {
-            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
-                out.push(diagnostic);
-            }
-        }
+        self.calls.report(out);
     }
 }
 

@@ -4,9 +4,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
-use crate::sgl::{
-    caller_holds_lock_by_convention, is_instance_construction, module_function, LockedCalls,
-};
+use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, LockedCalls};
 use crate::shr::{container_sharing, is_container, Sharing};
 
 declare_rule! {
@@ -94,10 +92,8 @@ struct OpenCheck {
 #[derive(Default)]
 struct CheckThenActOnSharedContainer {
     open: Vec<OpenCheck>,
-    /// Findings with the function or method they are in: reported at the
-    /// end of the module unless every call of it in the module holds a
-    /// thread lock.
-    pending: Vec<(Option<String>, Diagnostic)>,
+    /// Findings wait here until the module's calls are known: one in a
+    /// function every caller locks is not reported.
     calls: LockedCalls,
 }
 
@@ -107,11 +103,7 @@ impl PythonRule for CheckThenActOnSharedContainer {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (function, diagnostic) in self.pending.drain(..) {
-            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
-                out.push(diagnostic);
-            }
-        }
+        self.calls.report(out);
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
@@ -160,7 +152,7 @@ impl PythonRule for CheckThenActOnSharedContainer {
             )
             .with_help("use `d.setdefault(k, v)` to insert atomically, or hold the lock around the check and the write")
             .with_related(check.test, "the check");
-            self.pending.push((module_function(cx), diagnostic));
+            self.calls.defer(cx, diagnostic);
             return;
         }
     }

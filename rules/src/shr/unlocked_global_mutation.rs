@@ -9,8 +9,8 @@ use crate::shr::one_thread::{is_scope_counter, runs_single_threaded};
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
-    allows_static_mut_refs, caller_holds_lock_by_convention, module_function, static_mut_root,
-    LockedCalls, StaticMutRegions,
+    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, LockedCalls,
+    StaticMutRegions,
 };
 
 declare_rule! {
@@ -118,10 +118,8 @@ pub const ENTRY: RuleEntry = RuleEntry {
 
 #[derive(Default)]
 struct PyUnlockedGlobalMutation {
-    /// Findings, each with the module-level function it is in (if any):
-    /// reported at the end of the module unless every call of that
-    /// function in the module holds a thread lock.
-    pending: Vec<(Option<String>, Diagnostic)>,
+    /// Findings wait here until the module's calls are known: one in a
+    /// function every caller locks is not reported.
     calls: LockedCalls,
 }
 
@@ -133,11 +131,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (function, diagnostic) in self.pending.drain(..) {
-            if !function.is_some_and(|function| self.calls.always_locked(&function)) {
-                out.push(diagnostic);
-            }
-        }
+        self.calls.report(out);
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
@@ -177,7 +171,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
         .with_help(
             "hold a module-level `threading.Lock` around the update (`with _lock: ...`), or use `itertools.count()` for counters"
         );
-        self.pending.push((module_function(cx), diagnostic));
+        self.calls.defer(cx, diagnostic);
     }
 }
 
