@@ -282,6 +282,18 @@ pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
         .is_some_and(|name| name.starts_with("asyncio."))
 }
 
+/// The call that produces `value`: `Client(..)` or `await Client.create(..)`.
+fn constructor_call(value: &Expr) -> Option<&ast::ExprCall> {
+    match value {
+        Expr::Call(call) => Some(call),
+        Expr::Await(await_expr) => match await_expr.value.as_ref() {
+            Expr::Call(call) => Some(call),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// True when `value` (possibly awaited) creates an object with its own
 /// identity and state: a class instantiation (`Client(..)`, `cls()`,
 /// `pkg.Pool(..)`, `super().__new__(cls)`) or a factory (`create_engine`).
@@ -289,13 +301,8 @@ pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
 /// values (`re.compile(..)`, `os.path.expanduser(..)`, `getLogger(..)`) come
 /// out equal however often they are computed: a benign race, not flagged.
 pub(crate) fn is_instance_construction(cx: &PyContext<'_>, value: &Expr) -> bool {
-    let call = match value {
-        Expr::Call(call) => call,
-        Expr::Await(await_expr) => match await_expr.value.as_ref() {
-            Expr::Call(call) => call,
-            _ => return false,
-        },
-        _ => return false,
+    let Some(call) = constructor_call(value) else {
+        return false;
     };
     let last = match call.func.as_ref() {
         Expr::Name(name) => name.id.as_str(),
@@ -571,13 +578,8 @@ const VALUE_TYPE_SUFFIXES: &[&str] = &[
 /// `DriverConfiguration(..)`, or `cls()` / `super().__new__(cls)` in a
 /// class named so.
 pub(crate) fn builds_value_object(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
-    let call = match store.value {
-        Expr::Call(call) => call,
-        Expr::Await(await_expr) => match await_expr.value.as_ref() {
-            Expr::Call(call) => call,
-            _ => return false,
-        },
-        _ => return false,
+    let Some(call) = constructor_call(store.value) else {
+        return false;
     };
     let type_name = match call.func.as_ref() {
         Expr::Name(name) if name.id.as_str() != "cls" => name.id.as_str(),
