@@ -328,7 +328,7 @@ fn install_panic_hook() {
 }
 
 /// Runs `work`, turning a panic into its message.
-fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     CHECKING.set(true);
     let outcome = panic::catch_unwind(AssertUnwindSafe(work));
     CHECKING.set(false);

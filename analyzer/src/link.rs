@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use harden_rules::blk::transitively_blocking_call_in_async::TRANSITIVELY_BLOCKING_CALL_IN_ASYNC as LINKED;
 use harden_rules::blk::{link_project, CallFacts, FileFacts};
+use harden_rules::tool::INTERNAL_ERROR;
 use harden_rules::{Diagnostic, Language, Span};
 
-use crate::driver::{read_source, report, sort_findings, FileReport};
+use crate::driver::{catch_panic, read_source, report, sort_findings, FileReport};
 use crate::modules::ModuleNamer;
 use crate::parse::SourceKind;
 use crate::project::Project;
@@ -84,7 +85,25 @@ pub fn link(
         .collect();
     let mut related_sources = BTreeMap::new();
     let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
-    for mut finding in link_project(&facts) {
+    let linked = match catch_panic(|| link_project(&facts)) {
+        Ok(linked) => linked,
+        Err(message) => {
+            // No one file is to blame. The first file of the run carries
+            // the E003, so the gate fails and says why BLK006 is missing.
+            if !linkables.is_empty() {
+                found.entry(0).or_default().push(Finding {
+                    diagnostic: Diagnostic::new(
+                        &INTERNAL_ERROR,
+                        Span::default(),
+                        format!("internal error in BLK006's cross-file pass, its findings are missing: {message}"),
+                    ),
+                    suppressed: false,
+                });
+            }
+            Vec::new()
+        }
+    };
+    for mut finding in linked {
         let linkable = &linkables[finding.file];
         if !project.enabled_for(&linkable.path).contains(LINKED.code) {
             continue;
