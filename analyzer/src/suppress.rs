@@ -1,7 +1,9 @@
 //! Inline suppressions: `# harden: ignore[BLK001, blocking-sleep-in-async]`,
 //! `// harden: ignore[BLK001]`, a bare `# harden: ignore`, and `# noqa:
 //! BLK001`. A suppression covers its own line and, when the comment is
-//! alone on its line, the line below.
+//! alone on its line, the line below. `# noqa:` with a flake8-async code
+//! for the same hazard (`ASYNC230`, see [`FLAKE8_ASYNC_ALIASES`]) covers
+//! the BLK rule too: the call was reviewed once already.
 //!
 //! Comments come from the front-ends (the Python token stream, the Rust
 //! comment lexer), so markers inside string literals never count.
@@ -42,7 +44,23 @@ struct SuppressedCode {
     text: String,
     rule: Option<&'static RuleMeta>,
     used: bool,
+    /// Another tool's code for the same hazard: it suppresses the rule,
+    /// but is that tool's to report when unused, not E004's.
+    alias: bool,
 }
+
+/// flake8-async (and ruff's `ASYNC`) codes that flag the calls a BLK rule
+/// flags, so that one reviewed `# noqa: ASYNC230` serves both tools.
+const FLAKE8_ASYNC_ALIASES: &[(&str, &str)] = &[
+    ("ASYNC210", "BLK002"),
+    ("ASYNC212", "BLK002"),
+    ("ASYNC220", "BLK003"),
+    ("ASYNC221", "BLK003"),
+    ("ASYNC222", "BLK003"),
+    ("ASYNC230", "BLK004"),
+    ("ASYNC232", "BLK004"),
+    ("ASYNC251", "BLK001"),
+];
 
 impl Suppression {
     /// Marks the suppression used for `code` and says whether it covers it.
@@ -166,10 +184,9 @@ fn problems(suppression: &Suppression, enabled: &BTreeSet<&'static str>) -> Vec<
             .iter()
             .filter_map(|entry| match entry.rule {
                 None => Some(format!("unknown rule `{}` in suppression", entry.text)),
-                Some(rule) if !entry.used && enabled.contains(rule.code) => Some(format!(
-                    "unused suppression of `{}` ({})",
-                    rule.code, rule.name
-                )),
+                Some(rule) if !entry.used && !entry.alias && enabled.contains(rule.code) => Some(
+                    format!("unused suppression of `{}` ({})", rule.code, rule.name),
+                ),
                 Some(_) => None,
             })
             .collect(),
@@ -208,6 +225,7 @@ fn parse_directive(segment: &str, span: Span) -> Option<Suppression> {
                         text: text.to_string(),
                         rule: harden_rules::find_rule(text),
                         used: false,
+                        alias: false,
                     })
                     .collect(),
             ),
@@ -230,11 +248,16 @@ fn parse_directive(segment: &str, span: Span) -> Option<Suppression> {
                 .filter(|text| !text.is_empty())
                 .take_while(|text| looks_like_code(text))
                 .filter_map(|text| {
-                    let rule = harden_rules::find_rule(text).filter(|rule| rule.code == text)?;
+                    let own = harden_rules::find_rule(text).filter(|rule| rule.code == text);
+                    let alias = FLAKE8_ASYNC_ALIASES
+                        .iter()
+                        .find(|(theirs, _)| *theirs == text)
+                        .and_then(|(_, ours)| harden_rules::find_rule(ours));
                     Some(SuppressedCode {
                         text: text.to_string(),
-                        rule: Some(rule),
+                        rule: Some(own.or(alias)?),
                         used: false,
+                        alias: own.is_none(),
                     })
                 })
                 .collect();
@@ -320,6 +343,20 @@ mod tests {
         assert_eq!(parse("# noqa"), [(Flavour::Noqa, None)]);
         assert!(parse("# noqa: E501").is_empty());
         assert!(parse("# noqanything").is_empty());
+    }
+
+    #[test]
+    fn noqa_takes_flake8_async_codes_for_the_same_hazard() {
+        let parsed = parse_comment("# noqa: ASYNC230, ASYNC999, E501", Span::default());
+        let [suppression] = parsed.as_slice() else {
+            panic!("{parsed:?}");
+        };
+        let codes = suppression.codes.as_deref().unwrap_or_default();
+        let [code] = codes else { panic!("{codes:?}") };
+        assert_eq!(code.text, "ASYNC230");
+        assert_eq!(code.rule.map(|rule| rule.code), Some("BLK004"));
+        assert!(code.alias);
+        assert!(parse("# noqa: ASYNC999").is_empty());
     }
 
     #[test]

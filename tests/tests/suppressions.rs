@@ -158,3 +158,32 @@ fn e004_can_be_deselected_and_skips_rules_that_are_off() {
         [hit("E004", 6, false), hit("E004", 7, false)]
     );
 }
+
+const FLAKE8_ASYNC: &str = "\
+import time
+
+
+async def handler(path):
+    time.sleep(1)  # noqa: ASYNC251
+    with open(path) as f:  # noqa: ASYNC230
+        f.read()
+    time.sleep(2)  # noqa: ASYNC230
+    total = 3  # noqa: ASYNC251
+";
+
+#[test]
+fn flake8_async_codes_suppress_the_same_hazard_and_are_never_e004() {
+    let dir = scratch(&[("app.py", FLAKE8_ASYNC)]);
+    let run = harden(dir.path(), &["check", "--output-format", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    // ASYNC230 is about files: it does not cover the sleep on line 8, and
+    // the unused ASYNC251 on line 9 is flake8-async's to report.
+    assert_eq!(
+        findings(&run.stdout),
+        [
+            hit("BLK001", 5, true),
+            hit("BLK004", 6, true),
+            hit("BLK001", 8, false),
+        ]
+    );
+}
