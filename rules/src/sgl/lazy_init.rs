@@ -343,7 +343,7 @@ const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "conne
 /// The function being walked, when the walk is directly in a module-level
 /// function (`name`) or a method (`Class.name`), not in a nested function:
 /// the key under which [`LockedCalls`] counts its calls.
-fn module_function(cx: &PyContext<'_>) -> Option<String> {
+fn caller_key(cx: &PyContext<'_>) -> Option<String> {
     match cx.functions() {
         [frame] if frame.def.is_some() => match frame.class {
             None => Some(frame.name.to_string()),
@@ -371,7 +371,7 @@ impl LockedCalls {
     /// Holds `diagnostic`, made in the function being walked, until
     /// [`LockedCalls::report`].
     pub(crate) fn defer(&mut self, cx: &PyContext<'_>, diagnostic: Diagnostic) {
-        self.pending.push((module_function(cx), diagnostic));
+        self.pending.push((caller_key(cx), diagnostic));
     }
 
     /// Reports the deferred findings, except those in a function that the

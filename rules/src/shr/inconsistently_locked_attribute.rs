@@ -610,12 +610,7 @@ const RESET_BLOCK_MIN_ATTRIBUTES: usize = 5;
 /// whole. Such a block says readers must not see half a reset; it does not
 /// say that each of those attributes is only ever updated under the lock.
 fn is_reset_block(cx: &PyContext<'_>, with: &ast::StmtWith) -> bool {
-    let locked = !with.is_async
-        && with.items.iter().any(|item| {
-            cx.lock_kind(&item.context_expr)
-                .is_some_and(|kind| kind != LockKind::Async)
-        });
-    if !locked {
+    if !enters_thread_lock(cx, with) {
         return false;
     }
     let mut stored = HashSet::default();
@@ -665,6 +660,15 @@ fn collect_plain_stores<'a>(body: &'a [Stmt], stored: &mut HashSet<&'a str>) {
     }
 }
 
+/// True for `with <thread lock>:` (not `async with`, not an asyncio lock).
+fn enters_thread_lock(cx: &PyContext<'_>, with: &ast::StmtWith) -> bool {
+    !with.is_async
+        && with.items.iter().any(|item| {
+            cx.lock_kind(&item.context_expr)
+                .is_some_and(|kind| kind != LockKind::Async)
+        })
+}
+
 /// True when `body` enters a thread lock with `with` somewhere.
 fn takes_thread_lock(cx: &PyContext<'_>, body: &[Stmt]) -> bool {
     struct Finder<'c, 'a> {
@@ -677,13 +681,7 @@ fn takes_thread_lock(cx: &PyContext<'_>, body: &[Stmt]) -> bool {
                 return;
             }
             if let Stmt::With(with) = stmt {
-                if !with.is_async
-                    && with.items.iter().any(|item| {
-                        self.cx
-                            .lock_kind(&item.context_expr)
-                            .is_some_and(|kind| kind != LockKind::Async)
-                    })
-                {
+                if enters_thread_lock(self.cx, with) {
                     self.found = true;
                     return;
                 }
