@@ -63,6 +63,34 @@ pub struct FunctionFrame<'a> {
 }
 
 impl FunctionFrame<'_> {
+    /// True when the name says the function runs once, while an object, a
+    /// class or the program is set up, before anything is shared:
+    /// `__init__`, `__new__`, `__post_init__`, `__init_subclass__`,
+    /// `__set_name__`, and `init`, `init_*`, `setup*`, `set_up*`,
+    /// `initialize*`, `configure*`, `register*` (also with leading
+    /// underscores).
+    pub fn runs_at_setup(&self) -> bool {
+        let name = self.name;
+        if name.ends_with("__") {
+            return matches!(
+                name,
+                "__init__" | "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
+            );
+        }
+        let bare = name.trim_start_matches('_');
+        bare == "init"
+            || [
+                "init_",
+                "setup",
+                "set_up",
+                "initialize",
+                "configure",
+                "register",
+            ]
+            .iter()
+            .any(|prefix| bare.starts_with(prefix))
+    }
+
     pub fn declares_global(&self, name: &str) -> bool {
         self.globals.contains(&name)
     }

@@ -3,7 +3,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{FunctionFrame, PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, LockedCalls};
 use crate::shr::{container_sharing, is_container, Sharing};
 
@@ -55,7 +55,10 @@ declare_rule! {
     /// import thread APIs or a thread-pool server (elsewhere they are
     /// filled while routes, DTOs or documentation are set up, on one
     /// thread); instances of classes without a thread lock are assumed to
-    /// be used by one thread. Registries that build instances
+    /// be used by one thread. Code in constructors and set-up functions
+    /// (`__init__`, `__post_init__`, `setup*`, `init*`, `configure*`,
+    /// `register*`, ..., by the function's own name) runs once, while an
+    /// object or the program is set up, and is not reported. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
     /// or method that the module only calls with a thread lock held
     /// (`with self._lock: self._add(item)`), one wrapped in a locking
@@ -109,7 +112,10 @@ impl PythonRule for CheckThenActOnSharedContainer {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.open.retain(|check| check.body.contains(stmt.start()));
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
-        if function.is_none() || caller_holds_lock_by_convention(cx) {
+        if function.is_none()
+            || caller_holds_lock_by_convention(cx)
+            || cx.function().is_some_and(FunctionFrame::runs_at_setup)
+        {
             return;
         }
         if let Stmt::If(if_stmt) = stmt {

@@ -65,10 +65,13 @@ declare_rule! {
     /// or a `Mutex` in a `static` / `LazyLock`.
     ///
     /// ## Known limitations
-    /// Python code is checked in modules that import thread APIs or a server
-    /// framework that runs handlers on a thread pool (`threading`,
-    /// `concurrent.futures`, `queue`, `flask`, `django`, `fastapi`, ...):
-    /// elsewhere module counters are nearly always single-threaded tooling.
+    /// Python code is checked in modules that call a thread API themselves
+    /// (`threading`, `_thread`, `concurrent.futures`, `queue`: start a
+    /// thread, make a lock, an executor or a thread queue, read the thread
+    /// id). Elsewhere module counters are nearly always single-threaded
+    /// tooling; importing a server framework, or `queue` only to catch
+    /// `queue.Empty` from a queue handed in (which may be a
+    /// `multiprocessing` one), is not enough.
     /// Modules that also import green threads (`gevent`, `eventlet`) or a
     /// test framework (`pytest`, `unittest`) are skipped, and so is code in
     /// `async def` functions (one event loop runs a statement without
@@ -121,17 +124,22 @@ struct PyUnlockedGlobalMutation {
     /// Findings wait here until the module's calls are known: one in a
     /// function every caller locks is not reported.
     calls: LockedCalls,
+    /// The module calls a thread API itself (see [`is_thread_api_call`]).
+    calls_thread_api: bool,
 }
 
 impl PythonRule for PyUnlockedGlobalMutation {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
         if cx.module_is_concurrent() {
             self.calls.on_expr(cx, expr);
+            self.calls_thread_api |= is_thread_api_call(cx, expr);
         }
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.calls.report(out);
+        if self.calls_thread_api {
+            self.calls.report(out);
+        }
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
@@ -173,6 +181,20 @@ impl PythonRule for PyUnlockedGlobalMutation {
         );
         self.calls.defer(cx, diagnostic);
     }
+}
+
+/// True when `expr` calls into `threading`, `_thread`, `concurrent.futures`
+/// or `queue`: starts a thread, makes a lock, an executor or a thread
+/// queue, asks for the thread id. A module that only imports them (to
+/// catch `queue.Empty`) or imports a server framework gives no sign that
+/// its own counters are updated from several threads: an update there is
+/// held back unless such a call turns up.
+fn is_thread_api_call(cx: &PyContext<'_>, expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    cx.resolve(&call.func).is_some_and(|name| {
+        let head = name.split('.').next().unwrap_or(&name);
+        matches!(head, "threading" | "_thread" | "concurrent" | "queue")
+    })
 }
 
 /// `registry[key] += [item]` / `pending[doc] += futures` with a list on
