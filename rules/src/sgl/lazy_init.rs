@@ -271,15 +271,20 @@ fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
     }
 }
 
-/// True when `value` (possibly awaited) is built by an `asyncio` API
-/// (`asyncio.Lock()`, `asyncio.Event()`): such an object belongs to one
-/// event loop, so only that loop's thread ever uses it.
+/// True when `value` (possibly awaited) is built by an `asyncio`, `anyio`
+/// or `trio` API (`asyncio.Lock()`, `anyio.CapacityLimiter(..)`): such an
+/// object belongs to one event loop, so only that loop's thread ever uses
+/// it.
 pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     let Expr::Call(call) = value else {
         return false;
     };
     cx.resolve(&call.func)
-        .is_some_and(|name| name.starts_with("asyncio."))
+        .is_some_and(|name| {
+            ["asyncio.", "anyio.", "trio."]
+                .iter()
+                .any(|library| name.starts_with(library))
+        })
 }
 
 /// The call that produces `value`: `Client(..)` or `await Client.create(..)`.

@@ -103,8 +103,9 @@ declare_rule! {
     /// In an `async def`, a check and store with no `await` (or `async
     /// with` / `async for`) between them run whole on the event loop and
     /// are not flagged; with one, coroutines race as threads do. An
-    /// `asyncio` object (`asyncio.Lock()`) belongs to one event loop, so to
-    /// one thread, and is not flagged either. Functions whose comments or docstring say
+    /// `asyncio`, `anyio` or `trio` object (`asyncio.Lock()`,
+    /// `anyio.CapacityLimiter(..)`) belongs to one event loop, so to one
+    /// thread, and is not flagged either. Functions whose comments or docstring say
     /// they are not thread-safe have been reviewed and are not flagged.
     /// A Rust file that allows `static_mut_refs` has been reviewed for
     /// this and is not flagged. A function or method whose every call in
