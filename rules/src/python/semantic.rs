@@ -830,6 +830,17 @@ impl<'a> Semantic<'a> {
             .map(|(class, _)| *class)
     }
 
+    /// The kind of the lock that classes of this module bind to attribute
+    /// `attr`, when they agree on one.
+    fn lock_attribute_of_any_class(&self, attr: &str) -> Option<LockKind> {
+        let mut kinds = self
+            .class_locks
+            .values()
+            .filter_map(|locks| locks.get(attr).copied());
+        let first = kinds.next()?;
+        kinds.all(|kind| kind == first).then_some(first)
+    }
+
     pub(crate) fn lock_kind(&self, expr: &Expr) -> Option<LockKind> {
         if let Some(kind) = self.lock_constructor_kind(expr) {
             return Some(kind);
@@ -849,9 +860,15 @@ impl<'a> Semantic<'a> {
                         // attribute of a module-level instance.
                         other => self.module_instance_class(other),
                     };
-                    class
-                        .and_then(|class| self.class_locks.get(class))
-                        .and_then(|locks| locks.get(attribute.attr.as_str()).copied())
+                    match class {
+                        Some(class) => self
+                            .class_locks
+                            .get(class)
+                            .and_then(|locks| locks.get(attribute.attr.as_str()).copied()),
+                        // `router.condition` on a local or parameter: a
+                        // lock attribute of a class of this module.
+                        None => self.lock_attribute_of_any_class(attribute.attr.as_str()),
+                    }
                 }
                 _ => None,
             },

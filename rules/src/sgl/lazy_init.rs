@@ -5,8 +5,8 @@
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use crate::api::Diagnostic;
 use crate::python::PyContext;
+use crate::sgl::caller_holds_lock_by_convention;
 
 /// A store that completes a lazy initialisation: the assignment inside
 /// `if <target is unset>:` that sets the target.
@@ -279,12 +279,11 @@ pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     let Expr::Call(call) = value else {
         return false;
     };
-    cx.resolve(&call.func)
-        .is_some_and(|name| {
-            ["asyncio.", "anyio.", "trio."]
-                .iter()
-                .any(|library| name.starts_with(library))
-        })
+    cx.resolve(&call.func).is_some_and(|name| {
+        ["asyncio.", "anyio.", "trio."]
+            .iter()
+            .any(|library| name.starts_with(library))
+    })
 }
 
 /// The call that produces `value`: `Client(..)` or `await Client.create(..)`.
@@ -344,112 +343,6 @@ fn is_capitalized_name(expr: &Expr) -> bool {
 /// Factory functions that return a new stateful object: `create_engine`,
 /// `new_event_loop`, `make_client`, `connect(..)`.
 const FACTORY_PREFIXES: &[&str] = &["create_", "new_", "make_", "build_", "connect", "open_"];
-
-/// The function being walked, when the walk is directly in a module-level
-/// function (`name`) or a method (`Class.name`), not in a nested function:
-/// the key under which [`LockedCalls`] counts its calls.
-fn caller_key(cx: &PyContext<'_>) -> Option<String> {
-    match cx.functions() {
-        [frame] if frame.def.is_some() => match frame.class {
-            None => Some(frame.name.to_string()),
-            Some(class) => Some(format!("{}.{}", class.name, frame.name)),
-        },
-        _ => None,
-    }
-}
-
-/// Calls of module-level functions (`helper()`) and of methods of the
-/// class being walked (`self.helper()`), with whether a thread lock was
-/// held at each: a function whose every call in the module holds a lock
-/// runs under it (`with _lock: parser = _get_parser()`). Rules defer their
-/// findings here and report them once the whole module has been seen.
-#[derive(Default)]
-pub(crate) struct LockedCalls {
-    /// `name` or `Class.name` -> (calls with a thread lock held, calls
-    /// without).
-    counts: rustc_hash::FxHashMap<String, (usize, usize)>,
-    /// Findings, each with the function or method it is in (if any).
-    pending: Vec<(Option<String>, Diagnostic)>,
-}
-
-impl LockedCalls {
-    /// Holds `diagnostic`, made in the function being walked, until
-    /// [`LockedCalls::report`].
-    pub(crate) fn defer(&mut self, cx: &PyContext<'_>, diagnostic: Diagnostic) {
-        self.pending.push((caller_key(cx), diagnostic));
-    }
-
-    /// Reports the deferred findings, except those in a function that the
-    /// module only calls with a thread lock held.
-    pub(crate) fn report(&mut self, out: &mut Vec<Diagnostic>) {
-        for (function, diagnostic) in std::mem::take(&mut self.pending) {
-            if !function.is_some_and(|function| self.always_locked(&function)) {
-                out.push(diagnostic);
-            }
-        }
-    }
-
-    pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
-        let Expr::Call(call) = expr else { return };
-        let key = match call.func.as_ref() {
-            Expr::Name(name) => name.id.to_string(),
-            Expr::Attribute(method) => match (method.value.as_ref(), cx.class()) {
-                (Expr::Name(receiver), Some(class)) if receiver.id.as_str() == "self" => {
-                    format!("{}.{}", class.name, method.attr)
-                }
-                _ => return,
-            },
-            _ => return,
-        };
-        let counts = self.counts.entry(key).or_default();
-        if cx.holds_thread_lock() {
-            counts.0 += 1;
-        } else {
-            counts.1 += 1;
-        }
-    }
-
-    /// True when the module calls `function` and always with a lock held.
-    fn always_locked(&self, function: &str) -> bool {
-        self.counts
-            .get(function)
-            .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0)
-    }
-}
-
-/// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
-/// convention the caller holds the lock.
-/// So is a function wrapped in a locking decorator (`@synchronized`,
-/// `@lock`, `@with_lock`, `@_requires_lock`): the wrapper takes the lock.
-pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
-    cx.function().is_some_and(|frame| {
-        frame.name.ends_with("_locked")
-            || frame.name.starts_with("_unlocked")
-            || frame.decorators().iter().any(is_locking_decorator)
-    })
-}
-
-/// `@lock`, `@locked`, `@with_lock`, `@synchronized`, `@self_lock`, also
-/// called (`@synchronized(lock)`) or as an attribute (`@utils.synchronized`).
-fn is_locking_decorator(decorator: &ast::Decorator) -> bool {
-    let expr = match &decorator.expression {
-        Expr::Call(call) => call.func.as_ref(),
-        other => other,
-    };
-    let name = match expr {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        _ => return false,
-    };
-    let name = name.trim_start_matches('_').to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "lock" | "locked" | "synchronized" | "synchronised"
-    ) || name.starts_with("with_lock")
-        || name.ends_with("_lock")
-        || name.ends_with("_locked")
-        || name.starts_with("requires_lock")
-}
 
 /// `@functools.cache` / `@lru_cache` factories run their body once per
 /// key under the cache's own bookkeeping: not what SGL is about.

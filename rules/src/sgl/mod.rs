@@ -7,11 +7,11 @@
 //! SGL rules so that one statement gets one finding.
 
 pub mod async_lock_guarded_singleton;
+mod callers;
 mod lazy_init;
 mod static_mut;
 pub mod unsynchronized_lazy_singleton;
 
-pub(crate) use lazy_init::{
-    caller_holds_lock_by_convention, is_instance_construction, LazyInitTracker, LockedCalls,
-};
+pub(crate) use callers::{caller_holds_lock_by_convention, Callers};
+pub(crate) use lazy_init::{is_instance_construction, LazyInitTracker};
 pub(crate) use static_mut::{allows_static_mut_refs, static_mut_root, StaticMutRegions};

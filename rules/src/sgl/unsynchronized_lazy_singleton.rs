@@ -9,7 +9,7 @@ use crate::sgl::lazy_init::{
     returns_the_slot,
 };
 use crate::sgl::{
-    allows_static_mut_refs, static_mut_root, LazyInitTracker, LockedCalls, StaticMutRegions,
+    allows_static_mut_refs, static_mut_root, Callers, LazyInitTracker, StaticMutRegions,
 };
 
 declare_rule! {
@@ -139,7 +139,7 @@ struct PyUnsynchronizedLazySingleton {
     tracker: LazyInitTracker,
     /// Findings wait here until the module's calls are known: one in a
     /// function every caller locks is not reported.
-    calls: LockedCalls,
+    calls: Callers,
 }
 
 impl PythonRule for PyUnsynchronizedLazySingleton {

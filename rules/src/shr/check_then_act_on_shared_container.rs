@@ -4,7 +4,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{FunctionFrame, PyContext, PythonRule};
-use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, LockedCalls};
+use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, Callers};
 use crate::shr::{container_sharing, is_container, Sharing};
 
 declare_rule! {
@@ -97,7 +97,7 @@ struct CheckThenActOnSharedContainer {
     open: Vec<OpenCheck>,
     /// Findings wait here until the module's calls are known: one in a
     /// function every caller locks is not reported.
-    calls: LockedCalls,
+    calls: Callers,
 }
 
 impl PythonRule for CheckThenActOnSharedContainer {

@@ -77,8 +77,11 @@ declare_rule! {
     /// writes in `async def` methods are not reported: without an `await`
     /// between read and write, coroutines cannot interleave. Classes in
     /// modules that use green threads (`gevent`, `eventlet`) or a test
-    /// framework are not checked. Reads, accesses from other classes and
-    /// from nested functions are not checked.
+    /// framework are not checked. A method that the class never calls
+    /// itself and that code outside it only calls holding the receiver's
+    /// own lock (`with router.condition: router.pop()`) runs under that
+    /// lock. Reads, accesses from other classes and from nested functions
+    /// are not checked.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {
         code: "SHR003",
         name: "inconsistently-locked-attribute",
@@ -239,6 +242,31 @@ impl ClassState {
 struct InconsistentlyLockedAttribute {
     /// Keyed by the class statement's start offset.
     classes: HashMap<u32, ClassState>,
+    /// Method name -> (calls `obj.method()` from outside the object made
+    /// holding one of `obj`'s own locks (`with router.condition:
+    /// router.pop()`), other calls `x.method()` on anything but `self`).
+    outside_calls: HashMap<String, (usize, usize)>,
+    /// Findings wait for the module's end, where all outside calls of
+    /// their method are known.
+    pending: Vec<PendingWrite>,
+}
+
+/// An unlocked write, held until the module has been seen.
+struct PendingWrite {
+    method: String,
+    /// The class itself calls the method (`self.method()`).
+    called_by_class: bool,
+    diagnostic: Diagnostic,
+}
+
+impl InconsistentlyLockedAttribute {
+    /// True when code outside the class calls `method` only with the
+    /// receiver's own lock held: the callers take the object's lock for it.
+    fn locked_by_outside_callers(&self, method: &str) -> bool {
+        self.outside_calls
+            .get(method)
+            .is_some_and(|&(locked, other)| locked > 0 && other == 0)
+    }
 }
 
 impl InconsistentlyLockedAttribute {
@@ -466,6 +494,23 @@ impl PythonRule for InconsistentlyLockedAttribute {
         let Expr::Attribute(method) = call.func.as_ref() else {
             return;
         };
+        let receiver = cx.text(method.value.as_ref());
+        if receiver != "self" {
+            let receiver_lock = format!("{receiver}.");
+            let holds_receiver_lock = cx
+                .held_locks()
+                .iter()
+                .any(|lock| lock.kind != LockKind::Async && lock.key.starts_with(&receiver_lock));
+            let counts = self
+                .outside_calls
+                .entry(method.attr.to_string())
+                .or_default();
+            if holds_receiver_lock {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
         if let Expr::Name(receiver) = method.value.as_ref() {
             // `self.helper()`: remember whether helpers run under a lock.
             if receiver.id.as_str() == "self" {
@@ -485,7 +530,7 @@ impl PythonRule for InconsistentlyLockedAttribute {
         }
     }
 
-    fn on_class_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn on_class_exit(&mut self, cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {
         let Some(class) = cx.class() else { return };
         let Some(state) = self.classes.remove(&class.start().to_u32()) else {
             return;
@@ -532,8 +577,11 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     && !runs_locked(&access.method)
                     && !on_lock_free_branch(access)
             }) {
-                out.push(
-                    Diagnostic::new(
+                let called_by_class = state.calls.iter().any(|call| call.callee == access.method);
+                self.pending.push(PendingWrite {
+                    method: access.method.clone(),
+                    called_by_class,
+                    diagnostic: Diagnostic::new(
                         &INCONSISTENTLY_LOCKED_ATTRIBUTE,
                         access.span,
                         format!(
@@ -543,7 +591,15 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     )
                     .with_help("take the same lock around this write as the other writes do")
                     .with_related(protected.span, "written under a lock here"),
-                );
+                });
+            }
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for pending in std::mem::take(&mut self.pending) {
+            if pending.called_by_class || !self.locked_by_outside_callers(&pending.method) {
+                out.push(pending.diagnostic);
             }
         }
     }

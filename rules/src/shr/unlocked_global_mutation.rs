@@ -9,7 +9,7 @@ use crate::shr::one_thread::{is_scope_counter, runs_single_threaded};
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
-    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, LockedCalls,
+    allows_static_mut_refs, caller_holds_lock_by_convention, static_mut_root, Callers,
     StaticMutRegions,
 };
 
@@ -123,7 +123,7 @@ pub const ENTRY: RuleEntry = RuleEntry {
 struct PyUnlockedGlobalMutation {
     /// Findings wait here until the module's calls are known: one in a
     /// function every caller locks is not reported.
-    calls: LockedCalls,
+    calls: Callers,
     /// The module calls a thread API itself (see [`is_thread_api_call`]).
     calls_thread_api: bool,
 }
