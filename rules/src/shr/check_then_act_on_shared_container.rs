@@ -55,7 +55,9 @@ declare_rule! {
     /// import thread APIs or a thread-pool server (elsewhere they are
     /// filled while routes, DTOs or documentation are set up, on one
     /// thread); instances of classes without a thread lock are assumed to
-    /// be used by one thread. Code in constructors and set-up functions
+    /// be used by one thread, and so are instances of classes that define
+    /// `async def` methods (an event loop drives them, whatever lock they
+    /// also own). Code in constructors and set-up functions
     /// (`__init__`, `__post_init__`, `setup*`, `init*`, `configure*`,
     /// `register*`, ..., by the function's own name) runs once, while an
     /// object or the program is set up, and is not reported. Registries that build instances

@@ -2,7 +2,8 @@
 //!
 //! What "shared" means is decided here once for the Python rules: module
 //! globals, class-level attributes, and attributes of objects whose class
-//! owns a thread lock (its author expects several threads to use it).
+//! owns a thread lock (its author expects several threads to use it) and
+//! defines no coroutines.
 
 pub mod check_then_act_on_shared_container;
 pub mod inconsistently_locked_attribute;
@@ -10,7 +11,7 @@ pub mod lock_order_inversion;
 mod one_thread;
 pub mod unlocked_global_mutation;
 
-use ruff_python_ast::Expr;
+use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::python::{LockKind, PyContext};
 
@@ -103,10 +104,21 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
                     }
                 }
             }
-            owns_thread_lock(cx, class.name.as_str()).then_some(Sharing::LockedInstance)
+            (owns_thread_lock(cx, class.name.as_str()) && !has_coroutine_methods(class))
+                .then_some(Sharing::LockedInstance)
         }
         _ => None,
     }
+}
+
+/// True when the class defines `async def` methods: an event loop drives
+/// it, and its plain methods nearly always run on that loop too. A thread
+/// lock it also owns (often a fork-safety check) does not say which.
+fn has_coroutine_methods(class: &ast::StmtClassDef) -> bool {
+    class
+        .body
+        .iter()
+        .any(|stmt| matches!(stmt, Stmt::FunctionDef(def) if def.is_async))
 }
 
 /// True when a class of this module creates a `threading` lock for itself.
