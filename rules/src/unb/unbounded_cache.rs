@@ -200,11 +200,16 @@ impl PythonRule for UnboundedCache {
 /// this hazard: `@cache  # pylint: disable=method-cache-max-size-none`. The
 /// cache was reviewed once already.
 fn reviewed_elsewhere(cx: &PyContext<'_>, decorator: &ast::Decorator) -> bool {
-    let rest = cx.source().get(decorator.end().to_usize()..).unwrap_or_default();
+    let rest = cx
+        .source()
+        .get(decorator.end().to_usize()..)
+        .unwrap_or_default();
     let line = rest.lines().next().unwrap_or_default();
-    line.trim_start()
-        .strip_prefix('#')
-        .is_some_and(|comment| REVIEWED_MARKERS.iter().any(|marker| comment.contains(marker)))
+    line.trim_start().strip_prefix('#').is_some_and(|comment| {
+        REVIEWED_MARKERS
+            .iter()
+            .any(|marker| comment.contains(marker))
+    })
 }
 
 /// What to report for one cache decorator. On an instance method an
