@@ -55,9 +55,10 @@ declare_rule! {
     /// label policy names them exactly (`user_id`, `session_id`), as for
     /// UNB002's keys: ids matched by the `*_id` pattern alone (`node_id`,
     /// `master_id`) mostly name things bounded by the deployment or the
-    /// code. `@staticmethod` and
-    /// `@classmethod` caches, caches in test code and other caching
-    /// libraries (`cachetools`, `diskcache`) are not checked. A function in
+    /// code. A `@classmethod` cache is judged like a function (the class
+    /// lives as long as the process anyway); `@staticmethod` caches, caches
+    /// in test code and other caching libraries (`cachetools`,
+    /// `diskcache`) are not checked. A function in
     /// a class body counts as an instance method only when its first
     /// parameter is named `self`: one taking `cls` under a descriptor of
     /// the project (`@classproperty`) or none at all is read as a plain
