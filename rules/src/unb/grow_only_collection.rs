@@ -71,7 +71,10 @@ declare_rule! {
     /// (through any object, for attributes) counts, and so does a container
     /// handed to other code (returned, passed as an argument, aliased, a
     /// `&mut` borrow or a guard passed on), since that code may shrink it;
-    /// removals in other files are not seen. Code that looks at the size
+    /// removals in other files are not seen. So a Python container bound to
+    /// a public name (no leading underscore: `self.url_to_reset`,
+    /// `Pool.forked_connections`) is not reported: it is part of its
+    /// module's interface, which other modules may drain. Code that looks at the size
     /// (`len(x) < n`, `if not x:`) is taken to bound it. Growth at import
     /// time (module level, or in a function called there, or in a method
     /// called there on the module's own objects: `validators["x"].add(..)`),
@@ -82,12 +85,15 @@ declare_rule! {
     /// taking `self` by value), and in test code is not counted. Test code
     /// also means a Python module that imports `pytest` or `unittest`, a
     /// test double (a class named `Fake*`, `Mock*`, `Stub*`, `Dummy*`) and
-    /// a Rust file with a top-level `#[test]` function (an integration test
-    /// crate). Registries (existing objects such as
+    /// a Rust file with a top-level `#[test]` function or a top-level `main`
+    /// that asserts (an integration test crate, with or without the test
+    /// harness). Registries (existing objects such as
     /// functions or plugins appended by `register()`-style code, and any
     /// growth inside a function named `register*` or a decorator nested in
-    /// one, even under an id-like key) are bounded by the code that calls
-    /// them and are not reported. A Python container bound to an UPPER_CASE
+    /// one, even under an id-like key, and a decorator that adds the object
+    /// it returns, alone or in a record: `order.append((priority, cls));
+    /// return cls`) are bounded by the code that calls them and are not
+    /// reported. A Python container bound to an UPPER_CASE
     /// name (`_HANDLERS = []`) is a table its author declares constant,
     /// filled by registration or configuration code, and is not reported;
     /// an UPPER_CASE key (`cls.API_KEY`) is a constant, never id-like.
@@ -251,10 +257,25 @@ mod tests {
     #[test]
     fn init_is_not_start_up_code_for_a_class_attribute() {
         // `__init__` runs per instance: a class-level list grows with them.
-        let source = "class Conn:\n    opened = []\n\n    def __init__(self, peer):\n        self.opened.append((peer, time.time()))\n";
+        let source = "class Conn:\n    _opened = []\n\n    def __init__(self, peer):\n        self._opened.append((peer, time.time()))\n";
         assert_eq!(python(source).len(), 1);
         let setup = source.replace("__init__", "setup");
         assert!(python(&setup).is_empty());
+    }
+
+    #[test]
+    fn a_public_name_may_be_drained_by_other_modules() {
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n";
+        assert_eq!(python(source).len(), 1);
+        assert!(python(&source.replace("_seen", "seen")).is_empty());
+    }
+
+    #[test]
+    fn a_main_that_asserts_makes_the_file_a_test() {
+        let source = "static SEEN: Mutex<Vec<u64>> = Mutex::new(Vec::new());\nfn record(user_id: u64) {\n    SEEN.lock().unwrap().push(user_id);\n}\nfn main() {\n    record(1);\n    println!(\"{}\", SEEN.lock().unwrap().len());\n}\n";
+        assert_eq!(rust(source).len(), 1);
+        let harnessless_test = source.replace("println!(\"{}\", ", "assert_eq!(1, ");
+        assert!(rust(&harnessless_test).is_empty());
     }
 
     #[test]

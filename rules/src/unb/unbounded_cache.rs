@@ -1,8 +1,12 @@
+use rustc_hash::FxHashSet as HashSet;
+
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
+use crate::unb::component_class::is_component_class;
 use crate::unb::test_code::TestCode;
 
 declare_rule! {
@@ -47,9 +51,14 @@ declare_rule! {
     /// An unbounded cache whose parameters are not named like per-request
     /// values (`name`, `path`, `n`) is not reported: most memoize over a
     /// small fixed domain (config keys, enum values, recursion depth), which
-    /// a static tool cannot tell from request data. `@staticmethod` and
-    /// `@classmethod` caches, caches in test code and other caching
-    /// libraries (`cachetools`, `diskcache`) are not checked. A function in
+    /// a static tool cannot tell from request data. Ids count only when the
+    /// label policy names them exactly (`user_id`, `session_id`), as for
+    /// UNB002's keys: ids matched by the `*_id` pattern alone (`node_id`,
+    /// `master_id`) mostly name things bounded by the deployment or the
+    /// code. A `@classmethod` cache is judged like a function (the class
+    /// lives as long as the process anyway); `@staticmethod` caches, caches
+    /// in test code and other caching libraries (`cachetools`,
+    /// `diskcache`) are not checked. A function in
     /// a class body counts as an instance method only when its first
     /// parameter is named `self`: one taking `cls` under a descriptor of
     /// the project (`@classproperty`) or none at all is read as a plain
@@ -57,6 +66,20 @@ declare_rule! {
     /// A method of a class instantiated at module level (a singleton such
     /// as `SCHEMAS = SchemaManager()`) is judged like a function: its cache
     /// holds one `self`, and is reported only for per-request parameters.
+    /// So is a method of a framework component, a class named (or derived
+    /// from one named) `*Command`, `*Plugin`, `*Addon`, `*Extension`,
+    /// `*Driver`, `*Backend` or `*Environment`, or a logger: frameworks
+    /// make one per process (the cost: a component made per request is
+    /// missed).
+    ///
+    /// A cache the module clears (`f.cache_clear()`, `self.f.cache_clear()`
+    /// anywhere in the file) is not grow-only and is not reported: its
+    /// author ties its life to an event (a configuration change, a new
+    /// subscription); whether that event comes often enough is not checked.
+    /// Neither is a cache whose decorator line already silences the same
+    /// check of another linter (`# pylint:
+    /// disable=method-cache-max-size-none`, `# noqa: B019`): it was
+    /// reviewed.
     ///
     /// A bounded `lru_cache` on a method keeps at most `maxsize` instances
     /// alive. That is a leak only when instances are many and heavy, which
@@ -86,7 +109,19 @@ pub const ENTRY: RuleEntry = RuleEntry {
 #[derive(Default)]
 struct UnboundedCache {
     tests: TestCode,
+    /// Findings and the name of their cached function, held until the end
+    /// of the module: only then is it known whether the cache is cleared
+    /// somewhere.
+    pending: Vec<(String, Diagnostic)>,
+    /// Names whose `cache_clear()` the module calls: `f.cache_clear()`,
+    /// `self.f.cache_clear()`.
+    cleared: HashSet<String>,
 }
+
+/// Comments under which another linter's check for this hazard was
+/// silenced: pylint's `method-cache-max-size-none` (W1518) and
+/// flake8-bugbear's B019.
+const REVIEWED_MARKERS: &[&str] = &["method-cache-max-size-none", "W1518", "B019"];
 
 /// What a cache decorator says about its bound.
 enum CacheDecorator {
@@ -97,7 +132,7 @@ enum CacheDecorator {
 }
 
 impl PythonRule for UnboundedCache {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
         let Stmt::FunctionDef(def) = stmt else { return };
         if self.tests.contains(stmt.into()) {
@@ -108,13 +143,15 @@ impl PythonRule for UnboundedCache {
             .is_some_and(|class| class.body.iter().any(|member| std::ptr::eq(member, stmt)));
         let kind = match method_kind(cx, def, is_method) {
             MethodKind::Static => return,
-            // A class instantiated at import is a singleton: a cache on its
-            // method keys on that one `self` and grows, like a function
-            // cache, only with the other parameters.
+            // A class instantiated at import is a singleton, and a command,
+            // plugin or driver is made once by its framework: a cache on
+            // its method keys on that one `self` and grows, like a
+            // function cache, only with the other parameters.
             MethodKind::Instance
-                if cx
-                    .class()
-                    .is_some_and(|class| cx.is_instantiated_at_import(class.name.as_str())) =>
+                if cx.class().is_some_and(|class| {
+                    cx.is_instantiated_at_import(class.name.as_str())
+                        || is_component_class(cx, class)
+                }) =>
             {
                 MethodKind::Function
             }
@@ -124,11 +161,56 @@ impl PythonRule for UnboundedCache {
             let Some(cache) = cache_decorator(cx, &decorator.expression) else {
                 continue;
             };
+            if reviewed_elsewhere(cx, decorator) {
+                continue;
+            }
             if let Some(diagnostic) = cache_finding(cx, def, kind, cache, decorator) {
+                self.pending.push((def.name.to_string(), diagnostic));
+            }
+        }
+    }
+
+    fn on_expr(&mut self, _cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Attribute(method) = call.func.as_ref() else {
+            return;
+        };
+        if method.attr.as_str() != "cache_clear" {
+            return;
+        }
+        let cleared = match method.value.as_ref() {
+            Expr::Name(function) => function.id.as_str(),
+            Expr::Attribute(function) => function.attr.as_str(),
+            _ => return,
+        };
+        self.cleared.insert(cleared.to_string());
+    }
+
+    /// A cache the module clears is not grow-only: its author bounded its
+    /// life (on a configuration change, a reload, a subscription change).
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (function, diagnostic) in self.pending.drain(..) {
+            if !self.cleared.contains(&function) {
                 out.push(diagnostic);
             }
         }
     }
+}
+
+/// True when the decorator's line carries another linter's suppression for
+/// this hazard: `@cache  # pylint: disable=method-cache-max-size-none`. The
+/// cache was reviewed once already.
+fn reviewed_elsewhere(cx: &PyContext<'_>, decorator: &ast::Decorator) -> bool {
+    let rest = cx
+        .source()
+        .get(decorator.end().to_usize()..)
+        .unwrap_or_default();
+    let line = rest.lines().next().unwrap_or_default();
+    line.trim_start().strip_prefix('#').is_some_and(|comment| {
+        REVIEWED_MARKERS
+            .iter()
+            .any(|marker| comment.contains(marker))
+    })
 }
 
 /// What to report for one cache decorator. On an instance method an
@@ -159,8 +241,9 @@ fn cache_finding(
 }
 
 /// The first parameter named like a per-request value (`user_id`, `email`,
-/// `session`, `token`: the names the label policy forbids): an argument
-/// from an unbounded domain.
+/// `session`, `token`: the names the label policy forbids, ids among them
+/// only when named exactly, as for UNB002's keys): an argument from an
+/// unbounded domain.
 fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> Option<&'d str> {
     def.parameters
         .iter_non_variadic_params()
@@ -175,7 +258,7 @@ fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> O
         .map(|parameter| parameter.name.as_str())
         .find(|name| {
             !matches!(*name, "self" | "cls")
-                && (cx.settings().labels.is_forbidden(name)
+                && (cx.settings().labels.is_named_id(name)
                     || name.to_ascii_lowercase().contains("uuid"))
         })
 }

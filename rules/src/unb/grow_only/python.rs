@@ -355,12 +355,14 @@ impl GrowOnlyCollection {
         // `_HANDLERS = []`: a table its author declares constant, filled by
         // code (registration, configuration), not by traffic. A test double
         // (`class FakeDriver`) lives for a test.
-        let constant = match &name {
-            Name::Global(id) | Name::Attr(id) => is_constant_name(id),
+        // A public name (no leading underscore) is part of the module's
+        // interface: other modules may shrink it, out of this file's sight.
+        let (constant, public) = match &name {
+            Name::Global(id) | Name::Attr(id) => (is_constant_name(id), !id.starts_with('_')),
         };
         let test_double = owner.as_deref().is_some_and(is_test_double);
         self.classified.insert(target.into());
-        if constant || test_double {
+        if constant || public || test_double {
             return;
         }
         self.definitions.push(Definition {

@@ -154,23 +154,31 @@ fn owner_name(owner: &Expr) -> Option<&str> {
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
-/// its parameter: the registry is bounded by the code that registers.
+/// its parameter, also within a record (`registry.append((priority, cls));
+/// return cls`): the registry is bounded by the code that registers.
 pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
     let Some(def) = cx.function().and_then(|frame| frame.def) else {
         return false;
     };
-    let Some(Expr::Name(added)) = added else {
-        return false;
+    let returned = |added: &Expr| {
+        let Expr::Name(added) = added else {
+            return false;
+        };
+        let is_parameter = def
+            .parameters
+            .iter()
+            .any(|parameter| parameter.name().as_str() == added.id.as_str());
+        let returns_it = def.body.iter().any(|stmt| {
+            matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
+                if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
+        });
+        is_parameter && returns_it
     };
-    let is_parameter = def
-        .parameters
-        .iter()
-        .any(|parameter| parameter.name().as_str() == added.id.as_str());
-    let returns_it = def.body.iter().any(|stmt| {
-        matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
-            if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
-    });
-    is_parameter && returns_it
+    match added {
+        Some(Expr::Tuple(record)) => record.elts.iter().any(returned),
+        Some(added) => returned(added),
+        None => false,
+    }
 }
 
 pub(super) fn is_self(expr: &Expr) -> bool {

@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use quote::ToTokens;
 
 use crate::api::{Diagnostic, Span};
-use crate::rust::{span_of, RsContext, RustRule};
+use crate::rust::{span_of, FrameKind, RsContext, RustRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
 use crate::unb::test_code::TestCode;
 
@@ -147,8 +147,9 @@ pub(crate) struct GrowOnlyCollection {
     /// Inline modules seen so far, to tell a top-level item from one in a
     /// module.
     modules: Vec<Span>,
-    /// A `#[test]` function at the top level of the file: an integration
-    /// test (`tests/*.rs`) or a test module's own file, all test code.
+    /// A `#[test]` function at the top level of the file, or a top-level
+    /// `main` that asserts: an integration test (`tests/*.rs`) or a test
+    /// module's own file, all test code.
     test_file: bool,
 }
 
@@ -216,7 +217,8 @@ impl RustRule for GrowOnlyCollection {
         }
     }
 
-    fn on_macro(&mut self, _cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
+    fn on_macro(&mut self, cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
+        self.note_test_main(cx, mac);
         let is_lazy_static = mac
             .path
             .segments
@@ -361,6 +363,28 @@ impl GrowOnlyCollection {
             }
             _ => {}
         }
+    }
+
+    /// `assert!`, `assert_eq!` in the file's top-level `fn main`: an
+    /// integration test without the test harness (`harness = false`), which
+    /// checks its results in `main` instead of `#[test]` functions. A
+    /// service's `main` does not assert.
+    fn note_test_main(&mut self, cx: &RsContext<'_>, mac: &syn::Macro) {
+        let asserts = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident.to_string().starts_with("assert"));
+        let in_main = cx.frames().first().is_some_and(|frame| {
+            frame.kind == FrameKind::Fn
+                && frame.name == "main"
+                && cx.impl_type().is_none()
+                && !self
+                    .modules
+                    .iter()
+                    .any(|module| module.start <= frame.span.start && frame.span.end <= module.end)
+        });
+        self.test_file |= asserts && in_main;
     }
 
     fn grow(
