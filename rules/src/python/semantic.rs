@@ -63,18 +63,18 @@ pub struct FunctionFrame<'a> {
 }
 
 impl FunctionFrame<'_> {
-    /// True when the name says the function runs once, while an object, a
-    /// class or the program is set up, before anything is shared:
-    /// `__init__`, `__new__`, `__post_init__`, `__init_subclass__`,
-    /// `__set_name__`, and `init`, `init_*`, `setup*`, `set_up*`,
-    /// `initialize*`, `configure*`, `register*` (also with leading
-    /// underscores).
-    pub fn runs_at_setup(&self) -> bool {
+    /// True when the name says the function runs once, while the program,
+    /// a class or a new object's parts are set up: `__new__`,
+    /// `__post_init__`, `__init_subclass__`, `__set_name__`, and `init`,
+    /// `init_*`, `setup*`, `set_up*`, `initialize*`, `configure*`,
+    /// `register*` (also with leading underscores). `__init__` is not
+    /// among them: it runs once per object, as often as objects are made.
+    pub fn runs_once_at_setup(&self) -> bool {
         let name = self.name;
         if name.ends_with("__") {
             return matches!(
                 name,
-                "__init__" | "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
+                "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
             );
         }
         let bare = name.trim_start_matches('_');

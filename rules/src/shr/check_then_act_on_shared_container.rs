@@ -3,7 +3,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{FunctionFrame, PyContext, PythonRule};
+use crate::python::{PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, Callers};
 use crate::shr::{container_sharing, is_container, Sharing};
 
@@ -116,7 +116,9 @@ impl PythonRule for CheckThenActOnSharedContainer {
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
         if function.is_none()
             || caller_holds_lock_by_convention(cx)
-            || cx.function().is_some_and(FunctionFrame::runs_at_setup)
+            || cx
+                .function()
+                .is_some_and(|frame| frame.name == "__init__" || frame.runs_once_at_setup())
         {
             return;
         }

@@ -8,7 +8,7 @@ use ruff_python_ast::{Expr, Stmt};
 use super::python::GrowOnlyCollection;
 use super::python_values::{is_self, method_class};
 use crate::api::Span;
-use crate::python::PyContext;
+use crate::python::{FunctionFrame, PyContext};
 
 /// Objects whose presence in a class says its instances live long: they
 /// coordinate threads or tasks.
@@ -117,28 +117,8 @@ pub(super) fn is_test_double(class: &str) -> bool {
         .any(|prefix| bare.starts_with(prefix))
 }
 
-/// Inside a function that runs once, at start-up or class creation, by
-/// its name: `setup*`, `init`, `init_*`, `initialize*`, `configure*`,
-/// `register*` (also with leading underscores), `__new__`, `__post_init__`, `__init_subclass__`,
-/// `__set_name__`, or a function nested in one.
+/// Inside a function that runs once, at start-up or class creation (see
+/// [`FunctionFrame::runs_once_at_setup`]), or a function nested in one.
 pub(super) fn in_startup_code(cx: &PyContext<'_>) -> bool {
-    cx.functions().iter().any(|frame| {
-        let name = frame.name;
-        let bare = name.trim_start_matches('_');
-        matches!(
-            name,
-            "__new__" | "__post_init__" | "__init_subclass__" | "__set_name__"
-        ) || (!name.ends_with("__")
-            && (bare == "init"
-                || [
-                    "setup",
-                    "set_up",
-                    "init_",
-                    "initialize",
-                    "configure",
-                    "register",
-                ]
-                .iter()
-                .any(|prefix| bare.starts_with(prefix))))
-    })
+    cx.functions().iter().any(FunctionFrame::runs_once_at_setup)
 }
