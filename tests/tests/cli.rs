@@ -47,9 +47,9 @@ fn selectors_accept_codes_prefixes_and_names() {
     assert_eq!(run.code, 1, "{run:?}");
 }
 
-/// A queue that UNB001 (a preview rule) flags: filled by a public `submit`,
-/// in a module that runs threads.
-const UNBOUNDED_QUEUE_PY: &str = "import queue\nimport threading\n\njobs = queue.Queue()\n\n\ndef submit(job):\n    jobs.put(job)\n\n\ndef worker():\n    while True:\n        jobs.get()()\n\n\nthreading.Thread(target=worker, daemon=True).start()\n";
+/// A queue that UNB001 (a preview rule) flags: filled by an event callback
+/// subscribed to a bus, in a module that runs threads.
+const UNBOUNDED_QUEUE_PY: &str = "import queue\nimport threading\n\njobs = queue.Queue()\n\n\ndef on_job(job):\n    jobs.put(job)\n\n\ndef worker():\n    while True:\n        jobs.get()()\n\n\ndef start(bus):\n    bus.subscribe(on_job)\n    threading.Thread(target=worker, daemon=True).start()\n";
 
 #[test]
 fn preview_rules_run_only_when_asked_for() {

@@ -3,6 +3,7 @@
 //! caches without a size limit.
 
 mod channel_senders;
+mod event_callbacks;
 mod grow_only;
 pub mod grow_only_collection;
 mod queue_producers;
