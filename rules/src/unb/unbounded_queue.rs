@@ -140,7 +140,6 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Warning,
         tags: ["resources", "memory"],
-        preview: true,
     };
 }
 
