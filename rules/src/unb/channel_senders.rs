@@ -382,7 +382,6 @@ impl ChannelSenders {
 
 /// The callee's name says it subscribes its closure arguments.
 fn is_subscription(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
     name.starts_with("on_") || SUBSCRIPTION_WORDS.iter().any(|word| name.contains(word))
 }
 

@@ -117,12 +117,8 @@ impl EventCallbacks {
     /// `item`, put in the innermost function, carries one of that
     /// function's arguments (not `self`).
     pub(crate) fn carries_argument(&mut self, cx: &PyContext<'_>, item: &Expr) -> bool {
-        let Some(carried) = self.carried_in(cx) else {
-            return false;
-        };
-        let mut names = Names::default();
-        names.visit_expr(item);
-        names.0.iter().any(|name| carried.contains(name))
+        self.carried_in(cx)
+            .is_some_and(|carried| mentions(item, carried))
     }
 
     /// The function named `name`, of the class at `class` if it is a
@@ -145,9 +141,7 @@ impl EventCallbacks {
         let Some(carried) = self.carried_in(cx) else {
             return;
         };
-        let mut names = Names::default();
-        names.visit_expr(value);
-        if names.0.iter().any(|name| carried.contains(name)) {
+        if mentions(value, carried) {
             targets.iter().for_each(|target| bind(target, carried));
         }
     }
@@ -208,16 +202,29 @@ fn is_data_hook(name: &str) -> bool {
         .is_some_and(|event| !event.is_empty() && !LIFECYCLE_HOOKS.contains(&event))
 }
 
-/// The names an expression reads, outside lambdas.
-#[derive(Default)]
-struct Names(Vec<String>);
-
-impl<'a> Visitor<'a> for Names {
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        match expr {
-            Expr::Name(name) => self.0.push(name.id.to_string()),
-            Expr::Lambda(_) => {}
-            _ => visitor::walk_expr(self, expr),
+/// `expr` reads one of `names` (outside lambdas).
+fn mentions(expr: &Expr, names: &HashSet<String>) -> bool {
+    struct Mentions<'n> {
+        names: &'n HashSet<String>,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Mentions<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                _ if self.found => {}
+                Expr::Name(name) => self.found = self.names.contains(name.id.as_str()),
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
         }
     }
+    if names.is_empty() {
+        return false;
+    }
+    let mut mentions = Mentions {
+        names,
+        found: false,
+    };
+    mentions.visit_expr(expr);
+    mentions.found
 }
