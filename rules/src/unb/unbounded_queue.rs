@@ -53,26 +53,40 @@ declare_rule! {
     ///
     /// ## Example
     /// ```python
-    /// jobs = queue.Queue()
+    /// class Exporter(threading.Thread):
+    ///     def __init__(self, bus):
+    ///         super().__init__(daemon=True)
+    ///         self.events = queue.Queue()
+    ///         bus.listen("state_changed", self.on_event)
     ///
-    /// def submit(job):
-    ///     jobs.put(job)
+    ///     def on_event(self, event):
+    ///         self.events.put(event)
     /// ```
     /// ```rust
     /// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     /// tokio::spawn(async move { while let Some(frame) = rx.recv().await { handle(frame) } });
-    /// while let Some(frame) = reader.next().await {
-    ///     tx.send(frame?)?;
-    /// }
+    /// socket.on_message(move |frame| {
+    ///     let _ = tx.send(frame);
+    /// });
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    /// jobs = queue.Queue(maxsize=1000)
+    /// self.events = queue.Queue(maxsize=10_000)
+    ///
+    /// def on_event(self, event):
+    ///     try:
+    ///         self.events.put_nowait(event)
+    ///     except queue.Full:
+    ///         self.dropped += 1
     /// ```
     /// ```rust
     /// let (tx, mut rx) = tokio::sync::mpsc::channel(1000);
-    /// // ... tx.send(frame?).await?;
+    /// socket.on_message(move |frame| {
+    ///     if tx.try_send(frame).is_err() {
+    ///         dropped.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
     /// ```
     ///
     /// ## Known limitations
