@@ -47,35 +47,37 @@ fn selectors_accept_codes_prefixes_and_names() {
     assert_eq!(run.code, 1, "{run:?}");
 }
 
-/// A queue that UNB001 (a preview rule) flags: filled by a public `submit`,
-/// in a module that runs threads.
-const UNBOUNDED_QUEUE_PY: &str = "import queue\nimport threading\n\njobs = queue.Queue()\n\n\ndef submit(job):\n    jobs.put(job)\n\n\ndef worker():\n    while True:\n        jobs.get()()\n\n\nthreading.Thread(target=worker, daemon=True).start()\n";
+/// A call that BLK006 (a preview rule) flags: async code calling a project
+/// function that sleeps.
+const TRANSITIVE_SLEEP_PY: &str =
+    "import time\n\n\ndef pause():\n    time.sleep(1)\n\n\nasync def handler():\n    pause()\n";
 
 #[test]
 fn preview_rules_run_only_when_asked_for() {
-    let dir = scratch(&[("jobs.py", UNBOUNDED_QUEUE_PY)]);
+    let dir = scratch(&[("app.py", TRANSITIVE_SLEEP_PY)]);
     let run = harden(dir.path(), &["check"]);
     assert_eq!(run.code, 0, "preview rules are off by default: {run:?}");
     for args in [
         &["check", "--preview"][..],
-        &["check", "--select", "UNB001"],
-        &["check", "--select", "unbounded-queue"],
-        &["check", "--select", "UNB", "--preview"],
+        &["check", "--select", "BLK006"],
+        &["check", "--select", "transitively-blocking-call-in-async"],
+        &["check", "--select", "BLK", "--preview"],
     ] {
         let run = harden(dir.path(), args);
         assert_eq!(run.code, 1, "{args:?}: {run:?}");
         assert!(
-            run.stdout.contains("UNB001 unbounded-queue"),
+            run.stdout
+                .contains("BLK006 transitively-blocking-call-in-async"),
             "{args:?}: {run:?}"
         );
     }
-    let run = harden(dir.path(), &["check", "--select", "UNB"]);
+    let run = harden(dir.path(), &["check", "--select", "BLK"]);
     assert_eq!(
         run.code, 0,
         "a prefix alone does not enable preview rules: {run:?}"
     );
     let config = scratch(&[
-        ("jobs.py", UNBOUNDED_QUEUE_PY),
+        ("app.py", TRANSITIVE_SLEEP_PY),
         ("harden.toml", "preview = true\n"),
     ]);
     let run = harden(config.path(), &["check"]);

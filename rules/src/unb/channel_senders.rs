@@ -6,14 +6,26 @@
 //! constructors and lifecycle methods (a public `send()`/`submit()`, a
 //! per-request handler).
 //!
-//! A channel without one carries one message per spawned worker, a few
-//! control messages, or is fed by code the tool cannot follow (a sender
-//! handed to another function): UNB001 stays silent for it.
+//! The send must also run once per external event and carry that event:
+//! it is in a closure handed to a subscription call
+//! (`bus.subscribe(move |event| tx.send(event))`) or in a method named
+//! like a hook a framework calls per incoming item (`on_message`,
+//! `datagram_received`), and what it sends mentions the closure's or
+//! method's parameter. A send anywhere else carries a value the service
+//! produces at its own pace (one per call of its own API, one per loop
+//! iteration over a collection), which the tool cannot tell from a bounded
+//! one.
+//!
+//! A channel without such a send carries one message per spawned worker, a
+//! few control messages, or is fed by code the tool cannot follow (a
+//! sender handed to another function): UNB001 stays silent for it.
 
 use rustc_hash::FxHashMap as HashMap;
 
+use syn::visit::Visit;
+
 use crate::api::Span;
-use crate::rust::{span_of, RsContext};
+use crate::rust::{span_of, FrameKind, RsContext};
 
 /// Methods that put a message into a channel.
 const SENDS: &[&str] = &[
@@ -67,6 +79,18 @@ struct Send {
     function: Option<Span>,
     in_loop: bool,
     lifecycle: bool,
+    /// The event callback the send is in, if it sends something computed
+    /// from the event it was called with.
+    forwards_event: Option<Callback>,
+}
+
+/// Which kind of event callback a send forwards its event from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Callback {
+    /// A closure handed to a subscription call.
+    Closure,
+    /// A method named like a per-event hook.
+    Hook,
 }
 
 /// The sender of a reported channel.
@@ -88,7 +112,40 @@ pub(crate) struct ChannelSenders {
     /// Functions that create a channel: a send there carries its own reply
     /// channel (request/response), so its sender waits for each answer.
     with_reply: Vec<Span>,
+    /// The parameters of event callbacks, by the span their frame has: a
+    /// closure handed to a subscription call (its `|`), a method named like
+    /// a per-event hook (its name).
+    callbacks: HashMap<Span, Vec<String>>,
 }
+
+/// Words in the name of a call that subscribes a closure argument to a
+/// stream of events: `subscribe`, `on_message`, `add_listener`,
+/// `register_handler`, `watch`.
+const SUBSCRIPTION_WORDS: &[&str] = &["subscribe", "listen", "register", "handler", "watch"];
+
+/// Method names frameworks call once per incoming piece of data.
+const DATA_HOOKS: &[&str] = &["data_received", "datagram_received"];
+
+/// Event-hook suffixes after `on_` that are lifecycle events, one per
+/// value or connection, not a stream of data.
+const LIFECYCLE_HOOKS: &[&str] = &[
+    "start",
+    "startup",
+    "stop",
+    "shutdown",
+    "close",
+    "closed",
+    "drop",
+    "init",
+    "ready",
+    "done",
+    "complete",
+    "completion",
+    "finish",
+    "finished",
+    "cancel",
+    "cancelled",
+];
 
 /// Constructors (last path segment) of channels, including one-shot ones.
 const CHANNEL_CONSTRUCTORS: &[&str] = &[
@@ -127,8 +184,60 @@ impl ChannelSenders {
         }
     }
 
+    /// An item: the parameters of the methods named like per-event hooks.
+    pub(crate) fn note_item(&mut self, item: &syn::Item) {
+        let signatures: Vec<&syn::Signature> = match item {
+            syn::Item::Fn(function) => vec![&function.sig],
+            syn::Item::Impl(block) => block
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::ImplItem::Fn(method) => Some(&method.sig),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for sig in signatures {
+            if is_data_hook(&sig.ident.to_string()) {
+                let parameters = sig
+                    .inputs
+                    .iter()
+                    .filter_map(|input| match input {
+                        syn::FnArg::Typed(typed) => Some(typed.pat.as_ref()),
+                        syn::FnArg::Receiver(_) => None,
+                    })
+                    .flat_map(bound_names)
+                    .collect();
+                self.callbacks.insert(sig.ident.span().into(), parameters);
+            }
+        }
+    }
+
     pub(crate) fn note_expr(&mut self, cx: &RsContext<'_>, expr: &syn::Expr) {
         let function = cx.function().map(|frame| frame.span);
+        let subscribed_closures = match expr {
+            syn::Expr::MethodCall(call) if is_subscription(&call.method.to_string()) => {
+                Some(&call.args)
+            }
+            syn::Expr::Call(call) => match call.func.as_ref() {
+                syn::Expr::Path(path) => path
+                    .path
+                    .segments
+                    .last()
+                    .filter(|segment| is_subscription(&segment.ident.to_string()))
+                    .map(|_| &call.args),
+                _ => None,
+            },
+            _ => None,
+        };
+        for argument in subscribed_closures.into_iter().flatten() {
+            if let syn::Expr::Closure(closure) = argument {
+                let parameters = closure.inputs.iter().flat_map(bound_names).collect();
+                self.callbacks
+                    .insert(closure.or1_token.span.into(), parameters);
+            }
+        }
         match expr {
             syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
                 self.loops.push(span_of(expr));
@@ -191,6 +300,7 @@ impl ChannelSenders {
                 let lifecycle = cx
                     .function()
                     .is_some_and(|frame| LIFECYCLE.contains(&frame.name.as_str()));
+                let forwards_event = self.forwards_event(cx, &call.args[0]);
                 self.sends.push(Send {
                     span,
                     target,
@@ -198,10 +308,34 @@ impl ChannelSenders {
                     function,
                     in_loop,
                     lifecycle,
+                    forwards_event,
                 });
             }
             _ => {}
         }
+    }
+
+    /// `message` mentions a parameter of the innermost event callback
+    /// around it, within the current function.
+    fn forwards_event(&self, cx: &RsContext<'_>, message: &syn::Expr) -> Option<Callback> {
+        let mut names = Names::default();
+        names.visit_expr(message);
+        let closure = cx
+            .frames()
+            .iter()
+            .rev()
+            .take_while(|frame| frame.kind != FrameKind::Fn)
+            .find_map(|frame| self.callbacks.get(&frame.span))
+            .map(|parameters| (Callback::Closure, parameters));
+        let (callback, parameters) = closure.or_else(|| {
+            let function = cx.function()?;
+            Some((Callback::Hook, self.callbacks.get(&function.span)?))
+        })?;
+        names
+            .0
+            .iter()
+            .any(|name| parameters.contains(name))
+            .then_some(callback)
     }
 
     /// A send of data into the channel constructed at `call` that runs
@@ -222,6 +356,7 @@ impl ChannelSenders {
             .collect();
         self.sends
             .iter()
+            .filter(|send| send.forwards_event.is_some())
             .filter(|send| {
                 send.function == sender.function
                     || send
@@ -229,8 +364,11 @@ impl ChannelSenders {
                         .is_none_or(|function| !self.with_reply.contains(&function))
             })
             .find(|send| match &send.target {
+                // A local sender: moved into a closure the function subscribes.
                 Target::Local(name) => {
-                    send.function == sender.function && send.in_loop && names.contains(name)
+                    send.function == sender.function
+                        && send.forwards_event == Some(Callback::Closure)
+                        && names.contains(name)
                 }
                 Target::Field(field) => {
                     send.owner.is_some()
@@ -239,6 +377,46 @@ impl ChannelSenders {
                 }
             })
             .map(|send| send.span)
+    }
+}
+
+/// The callee's name says it subscribes its closure arguments.
+fn is_subscription(name: &str) -> bool {
+    name.starts_with("on_") || SUBSCRIPTION_WORDS.iter().any(|word| name.contains(word))
+}
+
+/// `on_message`, `datagram_received`; not `on_close`.
+fn is_data_hook(name: &str) -> bool {
+    DATA_HOOKS.contains(&name)
+        || name
+            .strip_prefix("on_")
+            .is_some_and(|event| !event.is_empty() && !LIFECYCLE_HOOKS.contains(&event))
+}
+
+/// The names a pattern binds: `msg`, `(id, frame)`, `Message { body, .. }`.
+fn bound_names(pattern: &syn::Pat) -> Vec<String> {
+    #[derive(Default)]
+    struct Bindings(Vec<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+            self.0.push(ident.ident.to_string());
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut bindings = Bindings::default();
+    bindings.visit_pat(pattern);
+    bindings.0
+}
+
+/// The single-segment paths an expression reads: the locals it uses.
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            self.0.push(ident.to_string());
+        }
     }
 }
 

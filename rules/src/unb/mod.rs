@@ -4,6 +4,7 @@
 
 mod channel_senders;
 mod component_class;
+mod event_callbacks;
 mod grow_only;
 pub mod grow_only_collection;
 mod queue_producers;

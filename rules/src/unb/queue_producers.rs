@@ -1,13 +1,15 @@
 //! Whether a Python queue has a visible data producer: a `put` or
 //! `put_nowait` of a data value (not `None`, a literal or a constant-like
 //! sentinel) at a place that runs again and again for the queue's life: in
-//! a loop, in a method other than the one that creates the queue (a public
-//! `submit()`, a `data_received` callback, an event listener), or in a
-//! function nested in the creating one (a callback handed elsewhere).
+//! a method other than the one that creates the queue, in a function nested
+//! in the creating one, or in a loop. The put must also run once per
+//! external event and put what came with it: it is in an event callback
+//! (see [`EventCallbacks`]) and its item carries the callback's argument.
 //!
 //! A queue without one carries a fixed number of items (one result per
-//! worker, a reply slot), only lifecycle signals (start, stop), or is filled
-//! by code the tool cannot see: UNB001 stays silent for it.
+//! worker, a reply slot), only lifecycle signals (start, stop), items at the
+//! service's own pace (a public `submit()` whose callers may be bounded), or
+//! is filled by code the tool cannot see: UNB001 stays silent for it.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -15,6 +17,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::Span;
 use crate::python::PyContext;
+use crate::unb::event_callbacks::EventCallbacks;
 
 /// Where the queue is bound, which says where its producers can be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,8 +62,14 @@ struct Put {
     /// `__setstate__`): a loop there seeds the queue from a given
     /// collection once, it is no stream of data.
     constructor: bool,
-    /// The innermost function's name, to match thread targets.
+    /// The innermost function's name, to match thread targets and
+    /// subscribed callbacks.
     function_name: String,
+    /// The innermost function is a method.
+    in_method: bool,
+    /// The item carries an argument of the innermost function: the
+    /// event a callback was called with.
+    forwards_argument: bool,
 }
 
 #[derive(Default)]
@@ -83,6 +92,9 @@ pub(crate) struct QueueProducers {
     /// Functions handed to a thread or process as `target=`: they run once
     /// per thread, like `run`.
     thread_targets: Vec<String>,
+    /// Which functions are event callbacks and which values came with
+    /// the event.
+    events: EventCallbacks,
 }
 
 /// Methods that put an item into a Python queue.
@@ -125,6 +137,7 @@ const LIFECYCLE: &[&str] = &[
 
 impl QueueProducers {
     pub(crate) fn note_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
+        self.events.note_stmt(cx, stmt);
         let (target, value) = match stmt {
             Stmt::Assign(assign) => match assign.targets.as_slice() {
                 [target] => (target, assign.value.as_ref()),
@@ -173,6 +186,7 @@ impl QueueProducers {
     }
 
     pub(crate) fn note_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
+        self.events.note_expr(cx, expr);
         let functions: Vec<Span> = cx
             .functions()
             .iter()
@@ -222,10 +236,14 @@ impl QueueProducers {
             return;
         }
         let Expr::Call(call) = expr else { return };
-        let item = call.arguments.find_argument_value("item", 0);
-        if item.is_none_or(is_control_value) {
+        let Some(item) = call.arguments.find_argument_value("item", 0) else {
+            return;
+        };
+        if is_control_value(item) {
             return;
         }
+        let forwards_argument = self.events.carries_argument(cx, item);
+
         let span = Span::from(expr);
         let scope_start = function.map_or(0, |function| function.start);
         let in_loop = self
@@ -252,6 +270,8 @@ impl QueueProducers {
             lifecycle: innermost.is_some_and(|frame| is_lifecycle(frame.name)),
             constructor: innermost.is_some_and(|frame| CONSTRUCTORS.contains(&frame.name)),
             function_name: innermost.map_or_else(String::new, |frame| frame.name.to_string()),
+            in_method: innermost.is_some_and(|frame| frame.class.is_some()),
+            forwards_argument,
         });
     }
 
@@ -271,8 +291,17 @@ impl QueueProducers {
             .iter()
             .filter(|put| !put.constructor && !self.is_throttled(put) && !self.is_requeue(put))
             .filter(|put| put.in_loop || !self.thread_targets.contains(&put.function_name))
+            .filter(|put| self.is_event_driven(put))
             .find(|put| feeds(put, holder))
             .map(|put| put.span)
+    }
+
+    /// The put runs once per external event and puts what came with it.
+    fn is_event_driven(&self, put: &Put) -> bool {
+        put.forwards_argument
+            && self
+                .events
+                .is_event_callback(&put.function_name, put.class, put.in_method)
     }
 
     /// An attribute queue whose size its class compares anywhere, or a

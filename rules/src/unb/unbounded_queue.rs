@@ -23,22 +23,26 @@ declare_rule! {
     /// `tokio::sync::mpsc::unbounded_channel()`, `crossbeam_channel::unbounded()`,
     /// `flume::unbounded()`, `async_channel::unbounded()` and
     /// `futures::channel::mpsc::unbounded()`) that the same file shows being
-    /// fed data at a rate its consumer does not control: a put or send of a
-    /// data value (not `None`, `()`, a literal or a constant-like sentinel
-    /// such as `STOP` or `Command::Stop`) that runs again and again for the
-    /// queue's life:
-    /// - in a loop (a task forwarding every frame it reads);
-    /// - in a method of the class other than the one creating the queue,
-    ///   its constructor and lifecycle methods (a public `submit()`, a
-    ///   `data_received` or `on_message` callback, a log handler's `emit`);
-    /// - in a function nested in the one creating a local queue (a callback
-    ///   handed to an event bus);
-    /// - in any function, for a module-global queue;
-    /// - in Rust, through the sender stored in a field of a struct (`Self {
-    ///   tx }`), in a method of that struct's `impl` other than a
-    ///   constructor or lifecycle method.
+    /// fed once per external event, at a rate something outside the process
+    /// decides: a put or send in an event callback that forwards the event
+    /// it was called with (the event itself or a value computed from it).
+    /// An event callback is
+    /// - a function or method handed to a subscription call: a call whose
+    ///   name says it subscribes (`listen`, `async_listen`, `add_listener`,
+    ///   `subscribe`, `register_*`, `add_event_handler`, `add_reader`,
+    ///   `connect`, `watch`, a route registration such as `add_post`; in
+    ///   Rust `subscribe`, `on_*`, `*listen*`, `register*`, `*handler*`,
+    ///   `watch` with a closure argument);
+    /// - or a method named like the hooks frameworks call once per incoming
+    ///   item: `on_<event>` (`on_message`, `on_chunk`,
+    ///   `on_message_received`), `data_received`, `datagram_received`, and a
+    ///   log handler's `emit`.
     ///
-    /// The put or send is shown as the related location.
+    /// The queue must be one the callback outlives: an attribute of the
+    /// object whose method puts, a module global, or a local of the function
+    /// that subscribes a nested callback; in Rust a channel whose sender is
+    /// stored in a field of the struct with the hook, or moved into the
+    /// subscribed closure. The put or send is shown as the related location.
     ///
     /// ## Why is this bad?
     /// When producers outpace consumers (a slow database, a burst of
@@ -49,31 +53,56 @@ declare_rule! {
     ///
     /// ## Example
     /// ```python
-    /// jobs = queue.Queue()
+    /// class Exporter(threading.Thread):
+    ///     def __init__(self, bus):
+    ///         super().__init__(daemon=True)
+    ///         self.events = queue.Queue()
+    ///         bus.listen("state_changed", self.on_event)
     ///
-    /// def submit(job):
-    ///     jobs.put(job)
+    ///     def on_event(self, event):
+    ///         self.events.put(event)
     /// ```
     /// ```rust
     /// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     /// tokio::spawn(async move { while let Some(frame) = rx.recv().await { handle(frame) } });
-    /// while let Some(frame) = reader.next().await {
-    ///     tx.send(frame?)?;
-    /// }
+    /// socket.on_message(move |frame| {
+    ///     let _ = tx.send(frame);
+    /// });
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    /// jobs = queue.Queue(maxsize=1000)
+    /// self.events = queue.Queue(maxsize=10_000)
+    ///
+    /// def on_event(self, event):
+    ///     try:
+    ///         self.events.put_nowait(event)
+    ///     except queue.Full:
+    ///         self.dropped += 1
     /// ```
     /// ```rust
     /// let (tx, mut rx) = tokio::sync::mpsc::channel(1000);
-    /// // ... tx.send(frame?).await?;
+    /// socket.on_message(move |frame| {
+    ///     if tx.try_send(frame).is_err() {
+    ///         dropped.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
     /// ```
     ///
     /// ## Known limitations
-    /// Precision over recall: the rule needs to see the producer, so it
-    /// misses every queue whose producers it cannot follow. Not reported:
+    /// Precision over recall: the rule reports only the producers whose
+    /// pace it can see is set from outside, so it misses most unbounded
+    /// queues. Not reported:
+    /// - a queue fed by the service's own API (a public `submit()`, a
+    ///   module function, a thread pool's `execute`), by a loop (over a
+    ///   collection, a stream, a socket), or by a callback the file does not
+    ///   subscribe under a recognised name: the tool cannot tell whether its
+    ///   callers or its input are bounded;
+    /// - a put or send in a callback that does not forward its event (it
+    ///   puts its own backlog, a counter, a timestamp), in a lifecycle hook
+    ///   (`on_close`, `on_start`, `on_done`, ...), or in a callback handed
+    ///   to a one-shot call (`add_done_callback`, `run_in_executor`,
+    ///   `weakref.finalize`): one item per object, not a stream;
     /// - a queue returned, passed to another function or class, or stored
     ///   in a dict or list, and a channel whose sender is returned or handed
     ///   to another function (the producers are elsewhere); Python queues
@@ -83,15 +112,10 @@ declare_rule! {
     ///   (`STOP`, `_SENTINEL`, `Signal.STOP`, a class) or dicts and tuples of
     ///   them, and a channel that only receives `()`, literals and unit-like
     ///   variants (`Command::Stop`, `None`): lifecycle and control signals;
-    /// - puts and sends that run once per object, thread or call: in
-    ///   `__init__`/`__setstate__` (even in a loop: it seeds the queue from a
-    ///   given collection), outside loops in lifecycle methods (`run`,
-    ///   `start`, `startup`, `stop`, `close`, `shutdown`, `join`, `cancel`,
-    ///   `__exit__`, ...; Rust `new`, `default`, `drop`, `run`, ...), outside
-    ///   loops in a function handed to a thread or process as `target=`, and
-    ///   in the function creating a local queue outside loops; in Rust a
-    ///   send in a closure runs once unless the loop is inside that closure,
-    ///   so one message per spawned worker is not reported;
+    /// - puts in `__init__`/`__setstate__` and in lifecycle methods outside
+    ///   loops (`run`, `start`, `stop`, `close`, ...; Rust `new`, `default`,
+    ///   `drop`, `run`, ...), and puts in a function handed to a thread or
+    ///   process as `target=` outside loops;
     /// - a put in a function that also takes from the same queue: it puts an
     ///   item back (a requeue), no new data comes in;
     /// - a queue whose `qsize()` its class (for an attribute; the putting
@@ -117,16 +141,12 @@ declare_rule! {
     ///   rule does not see paths: a Rust file with a `#[test]` function at
     ///   its top level or a `criterion`/`divan` import, a Python module that
     ///   imports `pytest` or defines a `test_*` function at module level.
-    ///   Test-support code that has neither (a `testing` helper module, an
-    ///   example, a benchmark script) is still reported.
     ///
-    /// A maxsize given by a variable or expression is trusted. A queue whose
-    /// producers are bounded by means the file does not show (a broker
-    /// prefetch or credit limit, one item per submitted task, a caller that
-    /// waits on a future it put in the item) is still reported, and so is a
-    /// command channel whose commands carry data: expect to suppress some
-    /// findings in mature libraries with a comment saying why. Queue classes
-    /// subclassed or re-exported under other names are not recognised.
+    /// A maxsize given by a variable or expression is trusted. A consumer
+    /// whose deliveries are bounded by means the file does not show (a
+    /// broker prefetch count or link credit set on the channel, a protocol
+    /// that pauses reading) is still reported: expect to suppress such a
+    /// finding with a comment naming the bound.
     pub static UNBOUNDED_QUEUE = {
         code: "UNB001",
         name: "unbounded-queue",
@@ -134,7 +154,6 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Warning,
         tags: ["resources", "memory"],
-        preview: true,
     };
 }
 
@@ -402,6 +421,7 @@ impl RustRule for UnboundedQueue {
     fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(item);
         self.test_file.note_rust_item(item);
+        self.senders.note_item(item);
     }
 
     fn on_local(&mut self, cx: &RsContext<'_>, local: &syn::Local, _out: &mut Vec<Diagnostic>) {
