@@ -455,7 +455,8 @@ fn key_parts<'a>(cx: &PyContext<'a>, key: &Expr) -> Option<Vec<&'a str>> {
 
 /// Type-name endings of value objects: records of settings or data
 /// (`DriverConfiguration`, `EndpointsResponse`) and stateless strategies
-/// (`TraceContextPropagator`, `JSONEncoder`). Two racing threads build two
+/// (`TraceContextPropagator`, `JSONEncoder`), and loggers (`Logger("grabber")`:
+/// a second one writes the same lines). Two racing threads build two
 /// equal, immutable-in-practice objects and one is dropped: nothing is lost.
 const VALUE_TYPE_SUFFIXES: &[&str] = &[
     "Config",
@@ -470,6 +471,7 @@ const VALUE_TYPE_SUFFIXES: &[&str] = &[
     "Encoder",
     "Decoder",
     "Serializer",
+    "Logger",
 ];
 
 /// True when `store` builds a value object (see [`VALUE_TYPE_SUFFIXES`]):

@@ -98,8 +98,9 @@ declare_rule! {
     /// not flagged. Value objects, whose type name ends in `Config`,
     /// `Configuration`, `Settings`, `Options`, `Info`, `Metadata`,
     /// `Response` (records of data) or `Propagator`, `Formatter`,
-    /// `Encoder`, `Decoder`, `Serializer` (stateless strategies), are not
-    /// flagged: a racing thread builds an equal object and one is dropped.
+    /// `Encoder`, `Decoder`, `Serializer` (stateless strategies) or `Logger`,
+    /// are not flagged: a racing thread builds an equal object and one is
+    /// dropped.
     /// In an `async def`, a check and store with no `await` (or `async
     /// with` / `async for`) between them run whole on the event loop and
     /// are not flagged; with one, coroutines race as threads do. An
