@@ -126,6 +126,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "singleton"],
+        preview: true,
     };
 }
 

@@ -154,6 +154,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Warning,
         tags: ["resources", "memory"],
+        preview: true,
     };
 }
 
