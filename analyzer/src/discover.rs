@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use harden_rules::FilePlace;
 
 use crate::parse::{lowercase_first, SourceKind};
 
@@ -18,6 +19,8 @@ const SKIPPED_DIRS: &[&str] = &["target", ".venv", "venv", "node_modules", "__py
 pub struct Candidate {
     pub path: PathBuf,
     pub kind: SourceKind,
+    /// Test support or shipped code, by the path below the walked root.
+    pub place: FilePlace,
 }
 
 /// A path that could not be walked: a symlink loop, a missing path, an
@@ -83,9 +86,11 @@ pub fn discover(roots: &[PathBuf], excludes: &Excludes) -> (Vec<Candidate>, Vec<
     for root in roots {
         match std::fs::metadata(root) {
             Ok(metadata) if !metadata.is_dir() => {
+                let name = root.file_name().map(Path::new).unwrap_or(root);
                 files.insert(Candidate {
                     path: root.clone(),
                     kind: SourceKind::of_named(root),
+                    place: FilePlace::of(name),
                 });
                 continue;
             }
@@ -133,9 +138,12 @@ fn walk(
                     continue;
                 }
                 if let Some(kind) = SourceKind::of_discovered(entry.path()) {
+                    let below_root = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    let place = FilePlace::of(below_root);
                     files.insert(Candidate {
                         path: entry.into_path(),
                         kind,
+                        place,
                     });
                 }
             }

@@ -270,13 +270,23 @@ fn analyse(
     };
     let parsed = match candidate.kind {
         SourceKind::Python => parse::python::parse(source, is_stub).map(|parsed| {
-            let checked =
-                harden_rules::python::check_with_facts(parsed.module(), source, settings, &rules);
+            let checked = harden_rules::python::check_with_facts(
+                parsed.module(),
+                source,
+                candidate.place,
+                settings,
+                &rules,
+            );
             finish(&mut parsed.comments(), checked)
         }),
         SourceKind::Rust => parse::rust::parse(source).map(|parsed| {
-            let checked =
-                harden_rules::rust::check_with_facts(parsed.file(), source, settings, &rules);
+            let checked = harden_rules::rust::check_with_facts(
+                parsed.file(),
+                source,
+                candidate.place,
+                settings,
+                &rules,
+            );
             finish(&mut parsed.comments(), checked)
         }),
     };

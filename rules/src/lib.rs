@@ -16,7 +16,9 @@ pub mod shr;
 pub mod tool;
 pub mod unb;
 
-pub use api::{Diagnostic, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span};
+pub use api::{
+    Diagnostic, FilePlace, Language, Related, RuleEntry, RuleMeta, Settings, Severity, Span,
+};
 
 /// Every analysis rule, in catalogue order. Adding a rule adds one line here.
 pub static REGISTRY: &[RuleEntry] = &[

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use harden_rules::blk::{link_project, FileFacts};
-use harden_rules::{Diagnostic, Language, RuleEntry, Settings, REGISTRY};
+use harden_rules::{Diagnostic, FilePlace, Language, RuleEntry, Settings, REGISTRY};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -70,10 +70,16 @@ pub fn check_fixture(path: &Path) -> Result<(), Failed> {
     let (mut diagnostics, facts) = if is_python {
         let parsed = ruff_python_parser::parse_module(&source)
             .map_err(|err| format!("syntax error: {err}"))?;
-        harden_rules::python::check_with_facts(parsed.syntax(), &source, &settings, &rules)
+        harden_rules::python::check_with_facts(
+            parsed.syntax(),
+            &source,
+            FilePlace::Shipped,
+            &settings,
+            &rules,
+        )
     } else {
         let file = syn::parse_file(&source).map_err(|err| format!("syntax error: {err}"))?;
-        harden_rules::rust::check_with_facts(&file, &source, &settings, &rules)
+        harden_rules::rust::check_with_facts(&file, &source, FilePlace::Shipped, &settings, &rules)
     };
     // BLK006's project-wide half, over a project of this one file.
     if let Some(facts) = &facts {

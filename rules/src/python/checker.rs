@@ -10,7 +10,7 @@ use super::semantic::{
     source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
     QualifiedName, Scope, Semantic,
 };
-use crate::api::{Diagnostic, RuleEntry, Settings};
+use crate::api::{Diagnostic, FilePlace, RuleEntry, Settings};
 use crate::blk::CallFacts;
 
 /// A rule's Python check. Every hook has a no-op default: a rule implements
@@ -44,6 +44,7 @@ pub trait PythonRule: Send {
 pub struct PyContext<'a> {
     source: &'a str,
     settings: &'a Settings,
+    place: FilePlace,
     semantic: Semantic<'a>,
 }
 
@@ -54,6 +55,12 @@ impl<'a> PyContext<'a> {
 
     pub fn settings(&self) -> &'a Settings {
         self.settings
+    }
+
+    /// True when the file is test or benchmark support by its place in
+    /// the project (see [`FilePlace::of`]).
+    pub fn in_test_support(&self) -> bool {
+        self.place.is_test_support()
     }
 
     /// The source text of a node.
@@ -199,14 +206,15 @@ impl<'a> PyContext<'a> {
     /// A module built on green threads (`gevent`, `eventlet`: greenlets
     /// switch only at I/O) or a test module is not.
     pub fn module_is_concurrent(&self) -> bool {
-        self.semantic.imports_concurrency && !self.semantic.imports_one_thread_at_a_time
+        self.semantic.imports_concurrency && !self.module_runs_one_thread_at_a_time()
     }
 
     /// True when the module imports `gevent`, `eventlet` or `greenlet`
-    /// (cooperatively scheduled green threads) or `pytest` / `unittest`
-    /// (tests join the threads they start): one thread at a time runs it.
+    /// (cooperatively scheduled green threads) or `pytest` / `unittest`, or
+    /// is test support by its place in the project (tests join the threads
+    /// they start): one thread at a time runs it.
     pub fn module_runs_one_thread_at_a_time(&self) -> bool {
-        self.semantic.imports_one_thread_at_a_time
+        self.semantic.imports_one_thread_at_a_time || self.in_test_support()
     }
 
     /// True when a module-level assignment calls `name`: `noValue =
@@ -264,7 +272,7 @@ pub fn check(
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> Vec<Diagnostic> {
-    check_with_facts(module, source, settings, rules).0
+    check_with_facts(module, source, FilePlace::Shipped, settings, rules).0
 }
 
 /// Runs the enabled rules over one parsed module; also returns the facts
@@ -272,6 +280,7 @@ pub fn check(
 pub fn check_with_facts(
     module: &ast::ModModule,
     source: &str,
+    place: FilePlace,
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> (Vec<Diagnostic>, Option<CallFacts>) {
@@ -279,13 +288,14 @@ pub fn check_with_facts(
         .iter()
         .filter_map(|entry| entry.python.map(|make| make()))
         .collect();
-    check_with(module, source, settings, rules)
+    check_with(module, source, place, settings, rules)
 }
 
 /// Runs the given rule instances over one parsed module.
 pub(crate) fn check_with(
     module: &ast::ModModule,
     source: &str,
+    place: FilePlace,
     settings: &Settings,
     rules: Vec<Box<dyn PythonRule>>,
 ) -> (Vec<Diagnostic>, Option<CallFacts>) {
@@ -296,6 +306,7 @@ pub(crate) fn check_with(
         cx: PyContext {
             source,
             settings,
+            place,
             semantic: Semantic::new(module),
         },
         rules,

@@ -7,7 +7,7 @@ use ruff_python_ast::{Expr, Stmt};
 
 use super::checker::check_with;
 use super::{PyContext, PythonRule};
-use crate::api::{Diagnostic, Settings};
+use crate::api::{Diagnostic, FilePlace, Settings};
 
 /// What the model said at one `probe(a, b)` statement.
 #[derive(Debug, Default)]
@@ -75,7 +75,13 @@ fn probe(source: &str) -> Vec<Snapshot> {
     let parsed = ruff_python_parser::parse_module(source).expect("valid python");
     let snapshots = Arc::new(Mutex::new(Vec::new()));
     let rules: Vec<Box<dyn PythonRule>> = vec![Box::new(Probe(snapshots.clone()))];
-    check_with(parsed.syntax(), source, &Settings::default(), rules);
+    check_with(
+        parsed.syntax(),
+        source,
+        FilePlace::Shipped,
+        &Settings::default(),
+        rules,
+    );
     let mut snapshots = snapshots.lock().unwrap();
     std::mem::take(&mut *snapshots)
 }

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
 use super::semantic::{span_text, Frame, FrameKind, Guard, Semantic, UseScope};
-use crate::api::{Diagnostic, RuleEntry, Settings, Span};
+use crate::api::{Diagnostic, FilePlace, RuleEntry, Settings, Span};
 use crate::blk::CallFacts;
 
 /// A rule's Rust check. Every hook has a no-op default. Hooks run pre-order:
@@ -43,6 +43,7 @@ pub trait RustRule: Send {
 pub struct RsContext<'a> {
     source: &'a str,
     settings: &'a Settings,
+    place: FilePlace,
     semantic: Semantic,
 }
 
@@ -53,6 +54,12 @@ impl<'a> RsContext<'a> {
 
     pub fn settings(&self) -> &'a Settings {
         self.settings
+    }
+
+    /// True when the file is test or benchmark support by its place in
+    /// the project (see [`FilePlace::of`]).
+    pub fn in_test_support(&self) -> bool {
+        self.place.is_test_support()
     }
 
     /// The source text of a node.
@@ -153,7 +160,7 @@ pub fn check(
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> Vec<Diagnostic> {
-    check_with_facts(file, source, settings, rules).0
+    check_with_facts(file, source, FilePlace::Shipped, settings, rules).0
 }
 
 /// Runs the enabled rules over one parsed file; also returns the facts
@@ -161,6 +168,7 @@ pub fn check(
 pub fn check_with_facts(
     file: &syn::File,
     source: &str,
+    place: FilePlace,
     settings: &Settings,
     rules: &[&'static RuleEntry],
 ) -> (Vec<Diagnostic>, Option<CallFacts>) {
@@ -175,6 +183,7 @@ pub fn check_with_facts(
         cx: RsContext {
             source,
             settings,
+            place,
             semantic: Semantic::new(file),
         },
         rules,

@@ -83,7 +83,9 @@ declare_rule! {
     /// `getLogger`) come out equal however often they are built. Python
     /// code is flagged only in modules that import thread APIs or a
     /// thread-pool server framework (`threading`, `concurrent.futures`,
-    /// `flask`, `django`, `fastapi`, ...) and not green threads or a test
+    /// `flask`, `django`, `fastapi`, ...), are not test support (below a
+    /// `tests`/`test`/`benches` directory, `test_*.py`, `conftest.py`) and
+    /// import no green threads or a test
     /// framework: asyncio and tornado code runs on one event loop thread,
     /// so class singletons there (`cls._instance` in an `async`
     /// integration) are not flagged either. The store must be in an

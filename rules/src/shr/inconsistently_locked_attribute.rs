@@ -76,7 +76,9 @@ declare_rule! {
     /// self.pool.lock:`) are skipped. Async locks are not counted, and
     /// writes in `async def` methods are not reported: without an `await`
     /// between read and write, coroutines cannot interleave. Classes in
-    /// modules that use green threads (`gevent`, `eventlet`) or a test
+    /// test-support files (below a `tests`/`test`/`benches` directory,
+    /// `test_*.py`, `conftest.py`) and in modules that use green threads
+    /// (`gevent`, `eventlet`) or a test
     /// framework are not checked. A method that the class never calls
     /// itself and that code outside it only calls holding the receiver's
     /// own lock (`with router.condition: router.pop()`) runs under that

@@ -104,8 +104,12 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
                     }
                 }
             }
-            (owns_thread_lock(cx, class.name.as_str()) && !has_coroutine_methods(class))
-                .then_some(Sharing::LockedInstance)
+            // Tests and green threads run one thread at a time, whatever
+            // locks their classes own.
+            (owns_thread_lock(cx, class.name.as_str())
+                && !has_coroutine_methods(class)
+                && !cx.module_runs_one_thread_at_a_time())
+            .then_some(Sharing::LockedInstance)
         }
         _ => None,
     }

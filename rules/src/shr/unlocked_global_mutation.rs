@@ -73,7 +73,9 @@ declare_rule! {
     /// `queue.Empty` from a queue handed in (which may be a
     /// `multiprocessing` one), is not enough.
     /// Modules that also import green threads (`gevent`, `eventlet`) or a
-    /// test framework (`pytest`, `unittest`) are skipped, and so is code in
+    /// test framework (`pytest`, `unittest`), and test-support files (below
+    /// a `tests`/`test`/`benches` directory, `test_*.py`, `conftest.py`)
+    /// are skipped, and so is code in
     /// `async def` functions (one event loop runs a statement without
     /// `await` whole). Module-level code, `main` and test functions (and
     /// functions nested in them), registration decorators (a function of

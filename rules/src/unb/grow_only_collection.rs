@@ -83,7 +83,9 @@ declare_rule! {
     /// `__set_name__`, `__new__`, `__post_init__`), in Rust constructors
     /// (`new`, `default`, `with_*`, `from_*`) and builder steps (methods
     /// taking `self` by value), and in test code is not counted. Test code
-    /// also means a Python module that imports `pytest` or `unittest`, a
+    /// also means a test-support file (below a `tests`, `test`, `testing`,
+    /// `benches` or `benchmarks` directory, `test_*.py`, `*_test.py`,
+    /// `conftest.py`), a Python module that imports `pytest` or `unittest`, a
     /// test double (a class named `Fake*`, `Mock*`, `Stub*`, `Dummy*`) and
     /// a Rust file with a top-level `#[test]` function or a top-level `main`
     /// that asserts (an integration test crate, with or without the test

@@ -1,29 +1,35 @@
 //! Where a file's test code is, so the UNB rules can stay quiet in it: a
 //! queue or cache in a test lives for one test, not for the life of a
-//! service. Rules feed items and statements from their hooks (pre-order,
-//! so the enclosing test is known before its body) and ask by span.
+//! service. All of a test-support file is (see `FilePlace`). Rules feed
+//! items and statements from their hooks (pre-order, so the enclosing test
+//! is known before its body) and ask by span.
 
 use ruff_python_ast::{self as ast, Stmt};
 
 use crate::api::Span;
 use crate::python::PyContext;
-use crate::rust::span_of;
+use crate::rust::{span_of, RsContext};
 
 #[derive(Default)]
 pub(crate) struct TestCode {
     regions: Vec<Span>,
+    /// The file is test support by its place in the project.
+    whole_file: bool,
 }
 
 impl TestCode {
     pub(crate) fn contains(&self, span: Span) -> bool {
-        self.regions
-            .iter()
-            .any(|region| region.start <= span.start && span.end <= region.end)
+        self.whole_file
+            || self
+                .regions
+                .iter()
+                .any(|region| region.start <= span.start && span.end <= region.end)
     }
 
     /// `#[test]`, `#[tokio::test]`, `#[bench]` functions and
     /// `#[cfg(test)]` items.
-    pub(crate) fn note_rust_item(&mut self, item: &syn::Item) {
+    pub(crate) fn note_rust_item(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
+        self.whole_file |= cx.in_test_support();
         let attrs = match item {
             syn::Item::Fn(item) => &item.attrs,
             syn::Item::Mod(item) => &item.attrs,
@@ -37,6 +43,7 @@ impl TestCode {
 
     /// `def test_*`, and classes that are test cases by name or base.
     pub(crate) fn note_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
+        self.whole_file |= cx.in_test_support();
         let is_test = match stmt {
             Stmt::FunctionDef(def) => def.name.starts_with("test"),
             Stmt::ClassDef(class) => is_test_class(cx, class),

@@ -1,5 +1,5 @@
-//! Whether a whole file is test or benchmark code, by its content (the
-//! rules do not see paths): a Rust file with a `#[test]` function at its top
+//! Whether a whole file is test or benchmark code, by its place in the
+//! project (see `FilePlace`) or by its content: a Rust file with a `#[test]` function at its top
 //! level (an integration test, or a test module kept in a file of its own)
 //! or one that uses a benchmark harness (`criterion`, `divan`); a Python
 //! module that imports `pytest` or defines a `test_*` function at module
@@ -9,7 +9,7 @@ use ruff_python_ast::Stmt;
 
 use crate::api::Span;
 use crate::python::PyContext;
-use crate::rust::span_of;
+use crate::rust::{span_of, RsContext};
 use crate::unb::test_code::is_test_attribute;
 
 /// Crates whose use makes a Rust file a benchmark.
@@ -27,7 +27,8 @@ impl TestFile {
     }
 
     /// Items come pre-order: a module is seen before the functions in it.
-    pub(crate) fn note_rust_item(&mut self, item: &syn::Item) {
+    pub(crate) fn note_rust_item(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
+        self.is_test |= cx.in_test_support();
         match item {
             syn::Item::Mod(module) if module.content.is_some() => {
                 self.modules.push(span_of(item));
@@ -63,7 +64,7 @@ impl TestFile {
             }
             _ => false,
         };
-        self.is_test |= is_test;
+        self.is_test |= is_test || cx.in_test_support();
     }
 }
 

@@ -137,10 +137,12 @@ declare_rule! {
     ///   (`fn channel()`, `fn unbounded()`, `fn *_channel()`): its callers
     ///   choose;
     /// - test code (`#[test]`, `#[cfg(test)]`, `def test_*`, `TestCase`), and
-    ///   whole test and benchmark files, told by their content since the
-    ///   rule does not see paths: a Rust file with a `#[test]` function at
-    ///   its top level or a `criterion`/`divan` import, a Python module that
-    ///   imports `pytest` or defines a `test_*` function at module level.
+    ///   whole test and benchmark files: by their place (below a `tests`,
+    ///   `test`, `testing`, `benches` or `benchmarks` directory of the
+    ///   checked tree, `test_*.py`, `*_test.py`, `conftest.py`) or by their
+    ///   content (a Rust file with a `#[test]` function at its top level or
+    ///   a `criterion`/`divan` import, a Python module that imports `pytest`
+    ///   or defines a `test_*` function at module level).
     ///
     /// A maxsize given by a variable or expression is trusted. A consumer
     /// whose deliveries are bounded by means the file does not show (a
@@ -419,9 +421,9 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 }
 
 impl RustRule for UnboundedQueue {
-    fn on_item(&mut self, _cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
-        self.tests.note_rust_item(item);
-        self.test_file.note_rust_item(item);
+    fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
+        self.tests.note_rust_item(cx, item);
+        self.test_file.note_rust_item(cx, item);
         self.senders.note_item(item);
     }
 

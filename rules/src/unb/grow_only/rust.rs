@@ -155,7 +155,7 @@ pub(crate) struct GrowOnlyCollection {
 
 impl RustRule for GrowOnlyCollection {
     fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
-        self.tests.note_rust_item(item);
+        self.tests.note_rust_item(cx, item);
         self.note_test_file(cx, item);
         if self.tests.contains(span_of(item)) {
             return;
