@@ -486,6 +486,9 @@ impl<'a> Checker<'a> {
             self.release(&key);
             return;
         }
+        for attr in self.locks_released_by_method_call(expr) {
+            self.release(&format!("self.{attr}"));
+        }
         let Some((receiver, "release")) = method_call(expr) else {
             return;
         };
@@ -514,6 +517,23 @@ impl<'a> Checker<'a> {
                 span: expr.range().into(),
             });
         }
+    }
+
+    /// `self.send_and_recv()`: the `self` locks that method of the class
+    /// being walked gives back for its caller.
+    fn locks_released_by_method_call(&self, expr: &Expr) -> Vec<&'a str> {
+        let Some((receiver, method)) = method_call(expr) else {
+            return Vec::new();
+        };
+        let is_self = matches!(receiver, Expr::Name(name) if name.id.as_str() == "self");
+        let Some(class) = self.cx.class().filter(|_| is_self) else {
+            return Vec::new();
+        };
+        self.cx
+            .class_attributes(class.name.as_str())
+            .and_then(|attributes| attributes.releases_for_caller.get(method))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The lock helper a call calls, unless the name is shadowed locally.

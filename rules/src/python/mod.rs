@@ -3,6 +3,7 @@
 //! trait rules implement.
 
 mod checker;
+mod lock_handoff;
 mod semantic;
 #[cfg(test)]
 mod tests;

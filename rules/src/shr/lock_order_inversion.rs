@@ -46,7 +46,10 @@ declare_rule! {
     /// functions, or across files, are not seen. Re-entering the same lock
     /// is not an inversion; two shared `read()` guards are not reported,
     /// nor is a non-blocking inner acquisition (`try_lock`,
-    /// `acquire(blocking=False)`).
+    /// `acquire(blocking=False)`). A Python method of the class that
+    /// releases a `self` lock it did not take first (`self._send_lock.release()`
+    /// at the end of an exchange) gives it back for its caller: after
+    /// `self._exchange()` the caller no longer holds it.
     pub static LOCK_ORDER_INVERSION = {
         code: "SHR004",
         name: "lock-order-inversion",
