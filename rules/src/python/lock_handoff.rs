@@ -44,10 +44,11 @@ impl<'a> Visitor<'a> for LockOperations<'a> {
                 if let Some(attr) = self_attribute(&method.value) {
                     match method.attr.as_str() {
                         "acquire" => self.taken.push(attr),
-                        "release" if !self.taken.contains(&attr) => {
-                            if !self.released_first.contains(&attr) {
-                                self.released_first.push(attr);
-                            }
+                        "release"
+                            if !self.taken.contains(&attr)
+                                && !self.released_first.contains(&attr) =>
+                        {
+                            self.released_first.push(attr);
                         }
                         _ => {}
                     }
