@@ -150,14 +150,20 @@ fn caller_key(cx: &PyContext<'_>) -> Option<String> {
     }
 }
 
-/// `def _connect_locked(self)` / `def _unlocked_get(self)`: by a common
-/// convention the caller holds the lock.
-/// So is a function wrapped in a locking decorator (`@synchronized`,
-/// `@lock`, `@with_lock`, `@_requires_lock`): the wrapper takes the lock.
+/// `def _connect_locked(self)`, `def _unlocked_get(self)`, `def
+/// _remove_unlocked(self)`: by a common convention the caller holds the
+/// lock (the name says the function does not take it).
+pub(crate) fn is_named_for_caller_held_lock(name: &str) -> bool {
+    name.ends_with("_locked") || name.ends_with("_unlocked") || name.starts_with("_unlocked")
+}
+
+/// A function named for a lock its caller holds (see
+/// [`is_named_for_caller_held_lock`]), or one wrapped in a locking
+/// decorator (`@synchronized`, `@lock`, `@with_lock`, `@_requires_lock`):
+/// the wrapper takes the lock.
 pub(crate) fn caller_holds_lock_by_convention(cx: &PyContext<'_>) -> bool {
     cx.function().is_some_and(|frame| {
-        frame.name.ends_with("_locked")
-            || frame.name.starts_with("_unlocked")
+        is_named_for_caller_held_lock(frame.name)
             || frame.decorators().iter().any(is_locking_decorator)
     })
 }

@@ -12,6 +12,6 @@ mod lazy_init;
 mod static_mut;
 pub mod unsynchronized_lazy_singleton;
 
-pub(crate) use callers::{caller_holds_lock_by_convention, Callers};
+pub(crate) use callers::{caller_holds_lock_by_convention, is_named_for_caller_held_lock, Callers};
 pub(crate) use lazy_init::{is_instance_construction, LazyInitTracker};
 pub(crate) use static_mut::{allows_static_mut_refs, static_mut_root, StaticMutRegions};

@@ -115,7 +115,7 @@ declare_rule! {
     /// the module holds a thread lock is taken to run under it; a lock held
     /// by callers elsewhere is not seen. A class slot is not flagged when the
     /// module instantiates the class at import (`MISSING = Sentinel()`).
-    /// Functions named `*_locked` / `_unlocked*` or wrapped in a locking
+    /// Functions named `*_locked` / `*_unlocked` / `_unlocked*` or wrapped in a locking
     /// decorator (`@synchronized`, `@lock`) are trusted to run under the
     /// lock. `@functools.cache` factories, module-level
     /// construction and Rust `OnceLock`, `LazyLock`, `once_cell`,

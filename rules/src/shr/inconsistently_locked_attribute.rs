@@ -7,6 +7,7 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
+use crate::sgl::is_named_for_caller_held_lock;
 
 declare_rule! {
     /// ## What it does
@@ -61,7 +62,7 @@ declare_rule! {
     /// `__post_init__`, `__setstate__`, `close`, `shutdown`, `stop`,
     /// `terminate`, `dispose`), fork handlers (any name containing `fork`),
     /// test fixtures and test methods, property getters and setters,
-    /// methods named `*_locked` / `_unlocked*`, and methods that the class
+    /// methods named `*_locked` / `*_unlocked` / `_unlocked*`, and methods that the class
     /// only calls with a lock held (directly or through such helpers) are
     /// not checked. A branch that skips a lock another branch of the same
     /// method takes (`if self.lock: with self.lock: .. else: ..`, or a fast
@@ -197,7 +198,7 @@ struct ClassState {
 
 impl ClassState {
     /// Methods that always run with a lock held or without other threads:
-    /// named `*_locked` / `_unlocked*`, or private helpers that every call
+    /// named `*_locked` / `*_unlocked` / `_unlocked*`, or private helpers that every call
     /// in the class makes under a lock or from such a method (to a fixed
     /// point, so helpers of helpers count).
     fn exclusive_helpers(&self) -> HashSet<&str> {
@@ -205,7 +206,7 @@ impl ClassState {
             .calls
             .iter()
             .flat_map(|call| [call.caller.as_str(), call.callee.as_str()])
-            .filter(|method| method.ends_with("_locked") || method.starts_with("_unlocked"))
+            .filter(|method| is_named_for_caller_held_lock(method))
             .collect();
         loop {
             let mut changed = false;
@@ -543,11 +544,8 @@ impl PythonRule for InconsistentlyLockedAttribute {
             return;
         }
         let exclusive = state.exclusive_helpers();
-        let runs_locked = |method: &str| {
-            exclusive.contains(method)
-                || method.ends_with("_locked")
-                || method.starts_with("_unlocked")
-        };
+        let runs_locked =
+            |method: &str| exclusive.contains(method) || is_named_for_caller_held_lock(method);
         for (attr, accesses) in &state.accesses {
             if state.self_locking.contains(attr) || state.properties.contains(attr) {
                 continue;
