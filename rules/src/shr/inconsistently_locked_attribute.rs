@@ -1,13 +1,18 @@
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::sgl::is_named_for_caller_held_lock;
+
+mod class_state;
+mod lock_choices;
+
+use class_state::{is_exclusive_method, Access, ClassState, SelfCall};
+use lock_choices::{is_reset_block, lock_free_branches};
 
 declare_rule! {
     /// ## What it does
@@ -101,37 +106,6 @@ pub const ENTRY: RuleEntry = RuleEntry {
     rust: None,
 };
 
-/// Methods that run before the object is shared or after it no longer is.
-const SETUP_METHODS: &[&str] = &[
-    "__init__",
-    "_afterfork",
-    "_after_fork",
-    "_at_fork_reinit",
-    "setUp",
-    "tearDown",
-    "setUpClass",
-    "tearDownClass",
-    "asyncSetUp",
-    "asyncTearDown",
-    "__new__",
-    "__del__",
-    "__enter__",
-    "__exit__",
-    "__aenter__",
-    "__aexit__",
-    "__post_init__",
-    "__setstate__",
-    "__init_subclass__",
-    "__set_name__",
-    // Teardown: the object is going away; a counter or field it leaves
-    // inconsistent is not read again.
-    "close",
-    "shutdown",
-    "stop",
-    "terminate",
-    "dispose",
-];
-
 /// Methods that mutate the container they are called on.
 const MUTATING_METHODS: &[&str] = &[
     "append",
@@ -149,97 +123,6 @@ const MUTATING_METHODS: &[&str] = &[
     "appendleft",
     "popleft",
 ];
-
-/// True for methods that run while no other thread uses the object:
-/// construction, teardown, fork handlers, test fixtures and test methods
-/// (which start and join the threads they test).
-fn is_exclusive_method(name: &str) -> bool {
-    SETUP_METHODS.contains(&name) || name.starts_with("test") || name.contains("fork")
-}
-
-struct Access {
-    span: Span,
-    method: String,
-    locked: bool,
-    /// Not one atomic step: `self.n += 1`, `self.items = [i for i in
-    /// self.items if ..]`, or replacing a container that locked code fills
-    /// (`self.buffer = []`). Only these are reported when unlocked: a single
-    /// store or a single dict/list operation is atomic in CPython.
-    racy: bool,
-    /// A store of a new value that does not read the old one.
-    plain_store: bool,
-}
-
-/// A call `self.method(..)` inside another method of the class.
-struct SelfCall {
-    caller: String,
-    callee: String,
-    locked: bool,
-}
-
-/// What one class's methods do, gathered during the walk.
-#[derive(Default)]
-struct ClassState {
-    /// Attribute -> its writes, in source order.
-    accesses: BTreeMap<String, Vec<Access>>,
-    calls: Vec<SelfCall>,
-    /// Attributes that carry their own lock (`with self.pools.lock:`): the
-    /// object synchronises itself, its method calls are not ours to check.
-    self_locking: HashSet<String>,
-    /// `@property` methods: `self.x` is computed, not a stored field.
-    properties: HashSet<String>,
-    /// Branches that deliberately run without the lock another branch of
-    /// the same method takes (see [`lock_free_branches`]).
-    lock_free_branches: Vec<TextRange>,
-    /// Locked blocks that re-initialise many attributes at once (see
-    /// [`is_reset_block`]).
-    reset_blocks: Vec<TextRange>,
-}
-
-impl ClassState {
-    /// Methods that always run with a lock held or without other threads:
-    /// named `*_locked` / `*_unlocked` / `_unlocked*`, or private helpers that every call
-    /// in the class makes under a lock or from such a method (to a fixed
-    /// point, so helpers of helpers count).
-    fn exclusive_helpers(&self) -> HashSet<&str> {
-        let mut exclusive: HashSet<&str> = self
-            .calls
-            .iter()
-            .flat_map(|call| [call.caller.as_str(), call.callee.as_str()])
-            .filter(|method| is_named_for_caller_held_lock(method))
-            .collect();
-        loop {
-            let mut changed = false;
-            let callees: HashSet<&str> =
-                self.calls.iter().map(|call| call.callee.as_str()).collect();
-            for callee in callees {
-                // Public methods too: one that the class itself only calls
-                // under its lock (`make_connection` from `get_connection`)
-                // is part of the locked path.
-                let dunder = callee.starts_with("__") && callee.ends_with("__");
-                if dunder || exclusive.contains(callee) {
-                    continue;
-                }
-                let always_covered =
-                    self.calls
-                        .iter()
-                        .filter(|call| call.callee == callee)
-                        .all(|call| {
-                            call.locked
-                                || is_exclusive_method(&call.caller)
-                                || exclusive.contains(call.caller.as_str())
-                        });
-                if always_covered {
-                    exclusive.insert(callee);
-                    changed = true;
-                }
-            }
-            if !changed {
-                return exclusive;
-            }
-        }
-    }
-}
 
 #[derive(Default)]
 struct InconsistentlyLockedAttribute {
@@ -603,153 +486,4 @@ impl PythonRule for InconsistentlyLockedAttribute {
             }
         }
     }
-}
-
-/// Collects the branches of `body` that skip a lock the method takes on
-/// another path: the other arm of `if self.lock: with self.lock: ..
-/// else: ..`, or a fast path `if unlimited: self.n += 1; return` before a
-/// `with self.lock:`. The author chose per path whether the lock is needed
-/// (single-threaded mode, unlimited capacity); the rule trusts that choice.
-fn lock_free_branches(cx: &PyContext<'_>, body: &[Stmt], out: &mut Vec<TextRange>) {
-    for (index, stmt) in body.iter().enumerate() {
-        match stmt {
-            Stmt::If(if_stmt) => {
-                let branches: Vec<&[Stmt]> = std::iter::once(if_stmt.body.as_slice())
-                    .chain(if_stmt.elif_else_clauses.iter().map(|c| c.body.as_slice()))
-                    .collect();
-                let locked: Vec<bool> = branches
-                    .iter()
-                    .map(|branch| takes_thread_lock(cx, branch))
-                    .collect();
-                let exits = |branch: &[Stmt]| {
-                    matches!(branch.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
-                };
-                let later_locked = takes_thread_lock(cx, &body[index + 1..]);
-                for (branch, &has_lock) in branches.iter().zip(&locked) {
-                    let other_locked = locked.iter().any(|&l| l) || (later_locked && exits(branch));
-                    if !has_lock && other_locked {
-                        if let (Some(first), Some(last)) = (branch.first(), branch.last()) {
-                            out.push(TextRange::new(first.start(), last.end()));
-                        }
-                    } else {
-                        lock_free_branches(cx, branch, out);
-                    }
-                }
-            }
-            Stmt::For(ast::StmtFor { body, orelse, .. })
-            | Stmt::While(ast::StmtWhile { body, orelse, .. }) => {
-                lock_free_branches(cx, body, out);
-                lock_free_branches(cx, orelse, out);
-            }
-            Stmt::With(with) => lock_free_branches(cx, &with.body, out),
-            Stmt::Try(try_stmt) => {
-                lock_free_branches(cx, &try_stmt.body, out);
-                for handler in &try_stmt.handlers {
-                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                    lock_free_branches(cx, &handler.body, out);
-                }
-                lock_free_branches(cx, &try_stmt.orelse, out);
-                lock_free_branches(cx, &try_stmt.finalbody, out);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Distinct attributes a locked block must store for it to count as a
-/// reset of the object's state.
-const RESET_BLOCK_MIN_ATTRIBUTES: usize = 5;
-
-/// True for `with <thread lock>:` blocks that store fresh values into at
-/// least [`RESET_BLOCK_MIN_ATTRIBUTES`] attributes of `self` (`self.x = 0`,
-/// `self.buf = []`, ...): a reset or re-initialisation made atomic as a
-/// whole. Such a block says readers must not see half a reset; it does not
-/// say that each of those attributes is only ever updated under the lock.
-fn is_reset_block(cx: &PyContext<'_>, with: &ast::StmtWith) -> bool {
-    if !enters_thread_lock(cx, with) {
-        return false;
-    }
-    let mut stored = HashSet::default();
-    collect_plain_stores(&with.body, &mut stored);
-    stored.len() >= RESET_BLOCK_MIN_ATTRIBUTES
-}
-
-/// The `self` attributes that `body` stores values into without reading
-/// them, looking into `if`/`try` blocks but not nested functions.
-fn collect_plain_stores<'a>(body: &'a [Stmt], stored: &mut HashSet<&'a str>) {
-    for stmt in body {
-        match stmt {
-            Stmt::Assign(assign) => {
-                for target in &assign.targets {
-                    if let (Expr::Attribute(_), Some(attr)) = (target, written_attribute(target)) {
-                        if !reads_attribute(&assign.value, attr) {
-                            stored.insert(attr);
-                        }
-                    }
-                }
-            }
-            Stmt::AnnAssign(ast::StmtAnnAssign {
-                target,
-                value: Some(value),
-                ..
-            }) => {
-                if let (Expr::Attribute(_), Some(attr)) =
-                    (target.as_ref(), written_attribute(target))
-                {
-                    if !reads_attribute(value, attr) {
-                        stored.insert(attr);
-                    }
-                }
-            }
-            Stmt::If(if_stmt) => {
-                collect_plain_stores(&if_stmt.body, stored);
-                for clause in &if_stmt.elif_else_clauses {
-                    collect_plain_stores(&clause.body, stored);
-                }
-            }
-            Stmt::Try(try_stmt) => {
-                collect_plain_stores(&try_stmt.body, stored);
-                collect_plain_stores(&try_stmt.finalbody, stored);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// True for `with <thread lock>:` (not `async with`, not an asyncio lock).
-fn enters_thread_lock(cx: &PyContext<'_>, with: &ast::StmtWith) -> bool {
-    !with.is_async
-        && with.items.iter().any(|item| {
-            cx.lock_kind(&item.context_expr)
-                .is_some_and(|kind| kind != LockKind::Async)
-        })
-}
-
-/// True when `body` enters a thread lock with `with` somewhere.
-fn takes_thread_lock(cx: &PyContext<'_>, body: &[Stmt]) -> bool {
-    struct Finder<'c, 'a> {
-        cx: &'c PyContext<'a>,
-        found: bool,
-    }
-    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Finder<'_, '_> {
-        fn visit_stmt(&mut self, stmt: &'v Stmt) {
-            if self.found {
-                return;
-            }
-            if let Stmt::With(with) = stmt {
-                if enters_thread_lock(self.cx, with) {
-                    self.found = true;
-                    return;
-                }
-            }
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                ruff_python_ast::visitor::walk_stmt(self, stmt);
-            }
-        }
-    }
-    let mut finder = Finder { cx, found: false };
-    for stmt in body {
-        ruff_python_ast::visitor::Visitor::visit_stmt(&mut finder, stmt);
-    }
-    finder.found
 }

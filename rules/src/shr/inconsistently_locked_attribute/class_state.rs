@@ -1,0 +1,133 @@
+//! What one class's methods do to their attributes, gathered during the
+//! walk, and which methods run with the lock held or with no other thread
+//! around.
+
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeMap;
+
+use ruff_text_size::TextRange;
+
+use crate::api::Span;
+use crate::sgl::is_named_for_caller_held_lock;
+
+/// Methods that run before the object is shared or after it no longer is.
+const SETUP_METHODS: &[&str] = &[
+    "__init__",
+    "_afterfork",
+    "_after_fork",
+    "_at_fork_reinit",
+    "setUp",
+    "tearDown",
+    "setUpClass",
+    "tearDownClass",
+    "asyncSetUp",
+    "asyncTearDown",
+    "__new__",
+    "__del__",
+    "__enter__",
+    "__exit__",
+    "__aenter__",
+    "__aexit__",
+    "__post_init__",
+    "__setstate__",
+    "__init_subclass__",
+    "__set_name__",
+    // Teardown: the object is going away; a counter or field it leaves
+    // inconsistent is not read again.
+    "close",
+    "shutdown",
+    "stop",
+    "terminate",
+    "dispose",
+];
+
+/// True for methods that run while no other thread uses the object:
+/// construction, teardown, fork handlers, test fixtures and test methods
+/// (which start and join the threads they test).
+pub(super) fn is_exclusive_method(name: &str) -> bool {
+    SETUP_METHODS.contains(&name) || name.starts_with("test") || name.contains("fork")
+}
+
+pub(super) struct Access {
+    pub(super) span: Span,
+    pub(super) method: String,
+    pub(super) locked: bool,
+    /// Not one atomic step: `self.n += 1`, `self.items = [i for i in
+    /// self.items if ..]`, or replacing a container that locked code fills
+    /// (`self.buffer = []`). Only these are reported when unlocked: a single
+    /// store or a single dict/list operation is atomic in CPython.
+    pub(super) racy: bool,
+    /// A store of a new value that does not read the old one.
+    pub(super) plain_store: bool,
+}
+
+/// A call `self.method(..)` inside another method of the class.
+pub(super) struct SelfCall {
+    pub(super) caller: String,
+    pub(super) callee: String,
+    pub(super) locked: bool,
+}
+
+/// What one class's methods do, gathered during the walk.
+#[derive(Default)]
+pub(super) struct ClassState {
+    /// Attribute -> its writes, in source order.
+    pub(super) accesses: BTreeMap<String, Vec<Access>>,
+    pub(super) calls: Vec<SelfCall>,
+    /// Attributes that carry their own lock (`with self.pools.lock:`): the
+    /// object synchronises itself, its method calls are not ours to check.
+    pub(super) self_locking: HashSet<String>,
+    /// `@property` methods: `self.x` is computed, not a stored field.
+    pub(super) properties: HashSet<String>,
+    /// Branches that deliberately run without the lock another branch of
+    /// the same method takes (see [`super::lock_free_branches`]).
+    pub(super) lock_free_branches: Vec<TextRange>,
+    /// Locked blocks that re-initialise many attributes at once (see
+    /// [`super::is_reset_block`]).
+    pub(super) reset_blocks: Vec<TextRange>,
+}
+
+impl ClassState {
+    /// Methods that always run with a lock held or without other threads:
+    /// named `*_locked` / `*_unlocked` / `_unlocked*`, or private helpers that every call
+    /// in the class makes under a lock or from such a method (to a fixed
+    /// point, so helpers of helpers count).
+    pub(super) fn exclusive_helpers(&self) -> HashSet<&str> {
+        let mut exclusive: HashSet<&str> = self
+            .calls
+            .iter()
+            .flat_map(|call| [call.caller.as_str(), call.callee.as_str()])
+            .filter(|method| is_named_for_caller_held_lock(method))
+            .collect();
+        loop {
+            let mut changed = false;
+            let callees: HashSet<&str> =
+                self.calls.iter().map(|call| call.callee.as_str()).collect();
+            for callee in callees {
+                // Public methods too: one that the class itself only calls
+                // under its lock (`make_connection` from `get_connection`)
+                // is part of the locked path.
+                let dunder = callee.starts_with("__") && callee.ends_with("__");
+                if dunder || exclusive.contains(callee) {
+                    continue;
+                }
+                let always_covered =
+                    self.calls
+                        .iter()
+                        .filter(|call| call.callee == callee)
+                        .all(|call| {
+                            call.locked
+                                || is_exclusive_method(&call.caller)
+                                || exclusive.contains(call.caller.as_str())
+                        });
+                if always_covered {
+                    exclusive.insert(callee);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return exclusive;
+            }
+        }
+    }
+}
