@@ -10,6 +10,7 @@ use super::semantic::{
     source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
     QualifiedName, Scope, Semantic,
 };
+use super::test_module::is_test_module;
 use crate::api::{Diagnostic, FilePlace, RuleEntry, Settings};
 use crate::blk::CallFacts;
 
@@ -44,7 +45,8 @@ pub trait PythonRule: Send {
 pub struct PyContext<'a> {
     source: &'a str,
     settings: &'a Settings,
-    place: FilePlace,
+    /// Test code by its place or its content (see [`PyContext::in_test_file`]).
+    test_file: bool,
     semantic: Semantic<'a>,
 }
 
@@ -57,10 +59,12 @@ impl<'a> PyContext<'a> {
         self.settings
     }
 
-    /// True when the file is test or benchmark support by its place in
-    /// the project (see [`FilePlace::of`]).
-    pub fn in_test_support(&self) -> bool {
-        self.place.is_test_support()
+    /// True when the whole file is test code: test support by its place in
+    /// the project (see [`FilePlace::of`]) or a test module by its content
+    /// (it imports `pytest` or `unittest`, or defines a module-level
+    /// `test_*` function). It runs for a test run, not for a service's life.
+    pub fn in_test_file(&self) -> bool {
+        self.test_file
     }
 
     /// The source text of a node.
@@ -214,7 +218,7 @@ impl<'a> PyContext<'a> {
     /// is test support by its place in the project (tests join the threads
     /// they start): one thread at a time runs it.
     pub fn module_runs_one_thread_at_a_time(&self) -> bool {
-        self.semantic.imports_one_thread_at_a_time || self.in_test_support()
+        self.semantic.imports_green_threads || self.in_test_file()
     }
 
     /// True when a module-level assignment calls `name`: `noValue =
@@ -306,7 +310,7 @@ pub(crate) fn check_with(
         cx: PyContext {
             source,
             settings,
-            place,
+            test_file: place.is_test_support() || is_test_module(&module.body),
             semantic: Semantic::new(module),
         },
         rules,

@@ -5,6 +5,7 @@
 mod checker;
 mod lock_handoff;
 mod semantic;
+mod test_module;
 #[cfg(test)]
 mod tests;
 

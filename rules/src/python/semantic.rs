@@ -180,8 +180,8 @@ pub(crate) struct Semantic<'a> {
     pub(crate) imports_concurrency: bool,
     /// The module imports a green-thread library (`gevent`, `eventlet`:
     /// its "threads" switch only at I/O, so a statement without I/O runs
-    /// whole) or a test framework (see [`ONE_THREAD_AT_A_TIME_MODULES`]).
-    pub(crate) imports_one_thread_at_a_time: bool,
+    /// whole; see [`GREEN_THREAD_MODULES`]).
+    pub(crate) imports_green_threads: bool,
     /// Names called in a module-level assignment: `noValue = NoValue()`
     /// makes `NoValue` instantiated at import.
     pub(crate) instantiated_at_import: HashSet<&'a str>,
@@ -220,17 +220,16 @@ fn is_concurrent_module(module: &str) -> bool {
     CONCURRENT_MODULES.contains(&head)
 }
 
-/// Modules whose import says "one thread at a time runs this code":
-/// green-thread libraries (cooperative scheduling, switches only at I/O)
-/// and test frameworks (a test joins the threads it starts).
-const ONE_THREAD_AT_A_TIME_MODULES: &[&str] =
-    &["gevent", "eventlet", "greenlet", "pytest", "unittest"];
+/// Green-thread libraries: cooperative scheduling that switches only at
+/// I/O, so one thread at a time runs this code. (Test modules, the other
+/// such code, are told by `PyContext::in_test_file`.)
+const GREEN_THREAD_MODULES: &[&str] = &["gevent", "eventlet", "greenlet"];
 
 /// True when `module` (dotted) is or is inside one of
-/// [`ONE_THREAD_AT_A_TIME_MODULES`].
-fn is_one_thread_at_a_time_module(module: &str) -> bool {
+/// [`GREEN_THREAD_MODULES`].
+fn is_green_thread_module(module: &str) -> bool {
     let head = module.split('.').next().unwrap_or(module);
-    ONE_THREAD_AT_A_TIME_MODULES.contains(&head)
+    GREEN_THREAD_MODULES.contains(&head)
 }
 
 /// What calling a lock helper function does.
@@ -439,17 +438,17 @@ impl<'a> Semantic<'a> {
                     self.imports_concurrency |= names
                         .iter()
                         .any(|alias| is_concurrent_module(alias.name.as_str()));
-                    self.imports_one_thread_at_a_time |= names
+                    self.imports_green_threads |= names
                         .iter()
-                        .any(|alias| is_one_thread_at_a_time_module(alias.name.as_str()));
+                        .any(|alias| is_green_thread_module(alias.name.as_str()));
                     self.bind_import(stmt);
                 }
                 Stmt::ImportFrom(ast::StmtImportFrom { module, level, .. }) => {
                     let absolute = module.as_ref().filter(|_| *level == 0);
                     self.imports_concurrency |=
                         absolute.is_some_and(|module| is_concurrent_module(module.as_str()));
-                    self.imports_one_thread_at_a_time |= absolute
-                        .is_some_and(|module| is_one_thread_at_a_time_module(module.as_str()));
+                    self.imports_green_threads |=
+                        absolute.is_some_and(|module| is_green_thread_module(module.as_str()));
                     self.bind_import(stmt);
                 }
                 Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
 use super::semantic::{span_text, Frame, FrameKind, Guard, Semantic, UseScope};
+use super::test_file::is_test_file;
 use crate::api::{Diagnostic, FilePlace, RuleEntry, Settings, Span};
 use crate::blk::CallFacts;
 
@@ -43,7 +44,8 @@ pub trait RustRule: Send {
 pub struct RsContext<'a> {
     source: &'a str,
     settings: &'a Settings,
-    place: FilePlace,
+    /// Test code by its place or its content (see [`RsContext::in_test_file`]).
+    test_file: bool,
     semantic: Semantic,
 }
 
@@ -56,10 +58,13 @@ impl<'a> RsContext<'a> {
         self.settings
     }
 
-    /// True when the file is test or benchmark support by its place in
-    /// the project (see [`FilePlace::of`]).
-    pub fn in_test_support(&self) -> bool {
-        self.place.is_test_support()
+    /// True when the whole file is test code: test support by its place in
+    /// the project (see [`FilePlace::of`]), or a test or benchmark by its
+    /// content (a top-level `#[test]` function, a `criterion`/`divan`
+    /// harness, a top-level `main` that asserts). It runs for a test, not
+    /// for a service's life.
+    pub fn in_test_file(&self) -> bool {
+        self.test_file
     }
 
     /// The source text of a node.
@@ -183,7 +188,7 @@ pub fn check_with_facts(
         cx: RsContext {
             source,
             settings,
-            place,
+            test_file: place.is_test_support() || is_test_file(file),
             semantic: Semantic::new(file),
         },
         rules,

@@ -4,6 +4,7 @@
 
 mod checker;
 mod semantic;
+mod test_file;
 
 pub use checker::{check, check_with_facts, span_of, RsContext, RustRule};
 pub use semantic::{strip_result_handling, Frame, FrameKind, Guard, GuardKind};

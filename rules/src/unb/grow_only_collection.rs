@@ -85,11 +85,12 @@ declare_rule! {
     /// taking `self` by value), and in test code is not counted. Test code
     /// also means a test-support file (below a `tests`, `test`, `testing`,
     /// `benches` or `benchmarks` directory, `test_*.py`, `*_test.py`,
-    /// `conftest.py`), a Python module that imports `pytest` or `unittest`, a
-    /// test double (a class named `Fake*`, `Mock*`, `Stub*`, `Dummy*`) and
-    /// a Rust file with a top-level `#[test]` function or a top-level `main`
-    /// that asserts (an integration test crate, with or without the test
-    /// harness). Registries (existing objects such as
+    /// `conftest.py`), a Python module that imports `pytest` or `unittest`
+    /// or defines a module-level `test_*` function, a test double (a class
+    /// named `Fake*`, `Mock*`, `Stub*`, `Dummy*`) and a Rust file with a
+    /// top-level `#[test]` function, a `criterion`/`divan` harness or a
+    /// top-level `main` that asserts (an integration test crate, with or
+    /// without the test harness). Registries (existing objects such as
     /// functions or plugins appended by `register()`-style code, and any
     /// growth inside a function named `register*` or a decorator nested in
     /// one, even under an id-like key, and a decorator that adds the object

@@ -10,6 +10,5 @@ pub mod grow_only_collection;
 mod queue_producers;
 mod single_use;
 mod test_code;
-mod test_file;
 pub mod unbounded_cache;
 pub mod unbounded_queue;

@@ -1,6 +1,6 @@
 //! Where a file's test code is, so the UNB rules can stay quiet in it: a
 //! queue or cache in a test lives for one test, not for the life of a
-//! service. All of a test-support file is (see `FilePlace`). Rules feed
+//! service. All of a test file is (see `PyContext::in_test_file`). Rules feed
 //! items and statements from their hooks (pre-order, so the enclosing test
 //! is known before its body) and ask by span.
 
@@ -13,7 +13,7 @@ use crate::rust::{span_of, RsContext};
 #[derive(Default)]
 pub(crate) struct TestCode {
     regions: Vec<Span>,
-    /// The file is test support by its place in the project.
+    /// The whole file is test code, by its place or its content.
     whole_file: bool,
 }
 
@@ -29,7 +29,7 @@ impl TestCode {
     /// `#[test]`, `#[tokio::test]`, `#[bench]` functions and
     /// `#[cfg(test)]` items.
     pub(crate) fn note_rust_item(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
-        self.whole_file |= cx.in_test_support();
+        self.whole_file |= cx.in_test_file();
         let attrs = match item {
             syn::Item::Fn(item) => &item.attrs,
             syn::Item::Mod(item) => &item.attrs,
@@ -43,7 +43,7 @@ impl TestCode {
 
     /// `def test_*`, and classes that are test cases by name or base.
     pub(crate) fn note_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
-        self.whole_file |= cx.in_test_support();
+        self.whole_file |= cx.in_test_file();
         let is_test = match stmt {
             Stmt::FunctionDef(def) => def.name.starts_with("test"),
             Stmt::ClassDef(class) => is_test_class(cx, class),

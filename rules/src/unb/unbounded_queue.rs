@@ -11,7 +11,6 @@ use crate::unb::channel_senders::ChannelSenders;
 use crate::unb::queue_producers::{Holder, QueueProducers};
 use crate::unb::single_use::SingleUse;
 use crate::unb::test_code::TestCode;
-use crate::unb::test_file::TestFile;
 
 declare_rule! {
     /// ## What it does
@@ -140,9 +139,10 @@ declare_rule! {
     ///   whole test and benchmark files: by their place (below a `tests`,
     ///   `test`, `testing`, `benches` or `benchmarks` directory of the
     ///   checked tree, `test_*.py`, `*_test.py`, `conftest.py`) or by their
-    ///   content (a Rust file with a `#[test]` function at its top level or
-    ///   a `criterion`/`divan` import, a Python module that imports `pytest`
-    ///   or defines a `test_*` function at module level).
+    ///   content (a Rust file with a `#[test]` function at its top level, a
+    ///   `criterion`/`divan` import or a top-level `main` that asserts, a
+    ///   Python module that imports `pytest` or `unittest` or defines a
+    ///   `test_*` function at module level).
     ///
     /// A maxsize given by a variable or expression is trusted. A consumer
     /// whose deliveries are bounded by means the file does not show (a
@@ -198,10 +198,9 @@ const RUST_UNBOUNDED_CHANNELS: &[&str] = &[
 
 #[derive(Default)]
 struct UnboundedQueue {
-    /// Queues in test code live for one test and are not reported.
+    /// Queues in test code (test functions, whole test and benchmark
+    /// files) live for one test and are not reported.
     tests: TestCode,
-    /// Nor are queues anywhere in a test or benchmark file.
-    test_file: TestFile,
     /// Local queues used as a one-shot reply slot are not reported.
     single_use: SingleUse,
     /// The module imports a thread, process or task API: without one, a
@@ -292,7 +291,6 @@ const CONCURRENCY_MODULES: &[&str] = &[
 impl PythonRule for UnboundedQueue {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         self.tests.note_python_stmt(cx, stmt);
-        self.test_file.note_python_stmt(cx, stmt);
         self.single_use.note_python_stmt(cx, stmt);
         self.producers.note_stmt(cx, stmt);
         let modules: Vec<&str> = match stmt {
@@ -319,9 +317,6 @@ impl PythonRule for UnboundedQueue {
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
         self.single_use.finish_file(&mut self.pending);
-        if self.test_file.is_test() {
-            self.pending.clear();
-        }
         for diagnostic in std::mem::take(&mut self.pending) {
             let Some(holder) = self.holders.get(&diagnostic.span) else {
                 continue;
@@ -423,7 +418,6 @@ fn is_non_positive_literal(expr: &Expr) -> bool {
 impl RustRule for UnboundedQueue {
     fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(cx, item);
-        self.test_file.note_rust_item(cx, item);
         self.senders.note_item(item);
     }
 
@@ -438,9 +432,6 @@ impl RustRule for UnboundedQueue {
 
     fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
         self.single_use.finish_file(&mut self.pending);
-        if self.test_file.is_test() {
-            self.pending.clear();
-        }
         for diagnostic in std::mem::take(&mut self.pending) {
             if let Some(send) = self.senders.producer(diagnostic.span) {
                 out.push(diagnostic.with_related(send, "data is sent into the channel here"));

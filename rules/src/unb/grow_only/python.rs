@@ -101,9 +101,6 @@ pub(crate) struct GrowOnlyCollection {
     /// module's own objects (`validators["x"].add(..)`): their growth
     /// happens at import.
     pub(super) called_at_import: HashSet<String>,
-    /// The module imports `pytest` or `unittest`: a test module, test
-    /// helper or fixture, where nothing lives as long as a service.
-    pub(super) test_module: bool,
 }
 
 impl PythonRule for GrowOnlyCollection {
@@ -142,14 +139,6 @@ impl PythonRule for GrowOnlyCollection {
                         self.maybe_shrunk.insert(reference.name);
                     }
                 }
-            }
-            Stmt::Import(import) if cx.function().is_none() => {
-                let names = import.names.iter().map(|alias| alias.name.as_str());
-                self.note_import(names);
-            }
-            Stmt::ImportFrom(import) if cx.function().is_none() => {
-                let module = import.module.as_ref().map(|module| module.as_str());
-                self.note_import(module.into_iter());
             }
             Stmt::For(for_stmt) => self.search(cx, &for_stmt.iter),
             Stmt::While(while_stmt) => self.size_check(cx, &while_stmt.test),
@@ -208,8 +197,10 @@ impl PythonRule for GrowOnlyCollection {
         }
     }
 
-    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        if self.test_module {
+    fn on_module_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        // A test module, test helper or fixture: nothing lives as long as a
+        // service.
+        if cx.in_test_file() {
             return;
         }
         for definition in &self.definitions {
@@ -279,16 +270,6 @@ fn grows(shape: Shape, used_as_set: bool, kind: GrowthKind) -> bool {
 }
 
 impl GrowOnlyCollection {
-    fn note_import<'n>(&mut self, mut modules: impl Iterator<Item = &'n str>) {
-        let is_test_framework = |module: &str| {
-            let root = module.split('.').next().unwrap_or(module);
-            matches!(root, "pytest" | "unittest")
-        };
-        if modules.any(is_test_framework) {
-            self.test_module = true;
-        }
-    }
-
     pub(super) fn grow(
         &mut self,
         cx: &PyContext<'_>,

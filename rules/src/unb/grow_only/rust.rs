@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use quote::ToTokens;
 
 use crate::api::{Diagnostic, Span};
-use crate::rust::{span_of, FrameKind, RsContext, RustRule};
+use crate::rust::{span_of, RsContext, RustRule};
 use crate::unb::grow_only_collection::{report, ContainerKind};
 use crate::unb::test_code::TestCode;
 
@@ -144,19 +144,11 @@ pub(crate) struct GrowOnlyCollection {
     by_value_methods: HashSet<(String, String)>,
     /// `static ref` names declared in `lazy_static!` blocks.
     lazy_statics: HashSet<String>,
-    /// Inline modules seen so far, to tell a top-level item from one in a
-    /// module.
-    modules: Vec<Span>,
-    /// A `#[test]` function at the top level of the file, or a top-level
-    /// `main` that asserts: an integration test (`tests/*.rs`) or a test
-    /// module's own file, all test code.
-    test_file: bool,
 }
 
 impl RustRule for GrowOnlyCollection {
     fn on_item(&mut self, cx: &RsContext<'_>, item: &syn::Item, _out: &mut Vec<Diagnostic>) {
         self.tests.note_rust_item(cx, item);
-        self.note_test_file(cx, item);
         if self.tests.contains(span_of(item)) {
             return;
         }
@@ -217,8 +209,7 @@ impl RustRule for GrowOnlyCollection {
         }
     }
 
-    fn on_macro(&mut self, cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
-        self.note_test_main(cx, mac);
+    fn on_macro(&mut self, _cx: &RsContext<'_>, mac: &syn::Macro, _out: &mut Vec<Diagnostic>) {
         let is_lazy_static = mac
             .path
             .segments
@@ -291,8 +282,9 @@ impl RustRule for GrowOnlyCollection {
         }
     }
 
-    fn on_file_exit(&mut self, _cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
-        if self.test_file {
+    fn on_file_exit(&mut self, cx: &RsContext<'_>, out: &mut Vec<Diagnostic>) {
+        // An integration test, a test module's own file or a benchmark.
+        if cx.in_test_file() {
             return;
         }
         for definition in &self.definitions {
@@ -339,54 +331,6 @@ impl RustRule for GrowOnlyCollection {
 }
 
 impl GrowOnlyCollection {
-    fn note_test_file(&mut self, cx: &RsContext<'_>, item: &syn::Item) {
-        let span = span_of(item);
-        let top_level = cx.function().is_none()
-            && !self
-                .modules
-                .iter()
-                .any(|module| module.start <= span.start && span.end <= module.end);
-        match item {
-            syn::Item::Mod(module) if module.content.is_some() => self.modules.push(span),
-            syn::Item::Fn(function) if top_level => {
-                // `#[test]`, `#[tokio::test]`, `#[bench]`; not `#[cfg(test)]`,
-                // which a library's helper may carry.
-                let is_test = function.attrs.iter().any(|attr| {
-                    let last = attr.path().segments.last();
-                    last.is_some_and(|segment| {
-                        matches!(segment.ident.to_string().as_str(), "test" | "bench")
-                    })
-                });
-                if is_test {
-                    self.test_file = true;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// `assert!`, `assert_eq!` in the file's top-level `fn main`: an
-    /// integration test without the test harness (`harness = false`), which
-    /// checks its results in `main` instead of `#[test]` functions. A
-    /// service's `main` does not assert.
-    fn note_test_main(&mut self, cx: &RsContext<'_>, mac: &syn::Macro) {
-        let asserts = mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident.to_string().starts_with("assert"));
-        let in_main = cx.frames().first().is_some_and(|frame| {
-            frame.kind == FrameKind::Fn
-                && frame.name == "main"
-                && cx.impl_type().is_none()
-                && !self
-                    .modules
-                    .iter()
-                    .any(|module| module.start <= frame.span.start && frame.span.end <= module.end)
-        });
-        self.test_file |= asserts && in_main;
-    }
-
     fn grow(
         &mut self,
         cx: &RsContext<'_>,
