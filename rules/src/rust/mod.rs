@@ -3,6 +3,7 @@
 //! the hook trait rules implement.
 
 mod checker;
+mod return_types;
 mod semantic;
 mod test_file;
 

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use syn::spanned::Spanned;
 
+use super::return_types::{function_return, method_return};
 use crate::api::Span;
 
 /// How a lock guard was obtained.
@@ -229,8 +230,8 @@ impl Semantic {
                     return None;
                 };
                 let full = self.resolve_path(&func.path);
-                if let Some((_, returned)) = FUNCTION_RETURNS.iter().find(|(f, _)| *f == full) {
-                    return Some((*returned).to_string());
+                if let Some(returned) = function_return(&full) {
+                    return Some(returned.to_string());
                 }
                 let (ty, function) = full.rsplit_once("::")?;
                 CONSTRUCTORS.contains(&function).then(|| ty.to_string())
@@ -238,11 +239,8 @@ impl Semantic {
             syn::Expr::MethodCall(call) => {
                 let receiver = self.infer_type(&call.receiver)?;
                 let method = call.method.to_string();
-                if let Some((_, _, returned)) = METHOD_RETURNS
-                    .iter()
-                    .find(|(ty, m, _)| *ty == receiver && *m == method)
-                {
-                    return Some((*returned).to_string());
+                if let Some(returned) = method_return(&receiver, &method) {
+                    return Some(returned.to_string());
                 }
                 BUILDER_METHODS
                     .contains(&method.as_str())
@@ -330,92 +328,6 @@ const SMART_POINTERS: &[&str] = &[
     "Box",
     "std::boxed::Box",
 ];
-
-/// Functions whose return type is not their own path's type:
-/// (function, returned type).
-const FUNCTION_RETURNS: &[(&str, &str)] = &[
-    ("std::fs::File::options", "std::fs::OpenOptions"),
-    ("ureq::agent", "ureq::Agent"),
-    ("ureq::Agent::new_with_defaults", "ureq::Agent"),
-    (
-        "reqwest::blocking::Client::builder",
-        "reqwest::blocking::ClientBuilder",
-    ),
-    (
-        "reqwest::blocking::ClientBuilder::new",
-        "reqwest::blocking::ClientBuilder",
-    ),
-];
-
-/// Methods of known types that return another known type:
-/// (receiver type, method, returned type). `OpenOptions::custom_flags` is
-/// left out on purpose: with `O_NONBLOCK` the open does not wait.
-const METHOD_RETURNS: &[(&str, &str, &str)] = &[
-    ("std::process::Command", "spawn", "std::process::Child"),
-    ("std::fs::OpenOptions", "create_new", "std::fs::OpenOptions"),
-    ("std::fs::OpenOptions", "mode", "std::fs::OpenOptions"),
-    ("std::fs::DirBuilder", "recursive", "std::fs::DirBuilder"),
-    ("std::fs::DirBuilder", "mode", "std::fs::DirBuilder"),
-    (
-        "reqwest::blocking::ClientBuilder",
-        "build",
-        "reqwest::blocking::Client",
-    ),
-    ("reqwest::blocking::Client", "get", REQWEST_BLOCKING_REQUEST),
-    (
-        "reqwest::blocking::Client",
-        "post",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    ("reqwest::blocking::Client", "put", REQWEST_BLOCKING_REQUEST),
-    (
-        "reqwest::blocking::Client",
-        "patch",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (
-        "reqwest::blocking::Client",
-        "delete",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (
-        "reqwest::blocking::Client",
-        "head",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (
-        "reqwest::blocking::Client",
-        "request",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (REQWEST_BLOCKING_REQUEST, "header", REQWEST_BLOCKING_REQUEST),
-    (
-        REQWEST_BLOCKING_REQUEST,
-        "headers",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (REQWEST_BLOCKING_REQUEST, "query", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "json", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "form", REQWEST_BLOCKING_REQUEST),
-    (REQWEST_BLOCKING_REQUEST, "body", REQWEST_BLOCKING_REQUEST),
-    (
-        REQWEST_BLOCKING_REQUEST,
-        "timeout",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (
-        REQWEST_BLOCKING_REQUEST,
-        "bearer_auth",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-    (
-        REQWEST_BLOCKING_REQUEST,
-        "basic_auth",
-        REQWEST_BLOCKING_REQUEST,
-    ),
-];
-
-const REQWEST_BLOCKING_REQUEST: &str = "reqwest::blocking::RequestBuilder";
 
 /// Builder methods that return the receiver's own type (and copies of it).
 const BUILDER_METHODS: &[&str] = &[
