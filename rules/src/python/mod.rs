@@ -6,6 +6,8 @@ mod checker;
 mod lock_handoff;
 mod semantic;
 mod test_module;
+
+pub(crate) use test_module::is_test_function_name;
 #[cfg(test)]
 mod tests;
 

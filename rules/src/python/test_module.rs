@@ -40,6 +40,17 @@ pub(crate) fn is_test_module(body: &[Stmt]) -> bool {
     })
 }
 
+/// True for a test function or a unittest fixture method by its name:
+/// `test*`, `setUp`, `tearDown`, `setUpClass`, `tearDownClass`,
+/// `asyncSetUp`, `asyncTearDown`. It runs for a test, on one thread.
+pub(crate) fn is_test_function_name(name: &str) -> bool {
+    name.starts_with("test")
+        || matches!(
+            name,
+            "setUp" | "tearDown" | "setUpClass" | "tearDownClass" | "asyncSetUp" | "asyncTearDown"
+        )
+}
+
 fn is_test_framework(module: &str) -> bool {
     let root = module.split('.').next().unwrap_or(module);
     matches!(root, "pytest" | "unittest")

@@ -4,16 +4,17 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::python::{FunctionFrame, PyContext};
+use crate::python::{is_test_function_name, FunctionFrame, PyContext};
 
 /// A program's `main` and test functions run on one thread (tests start
 /// and join the threads they exercise); module-level code runs once at
 /// import.
 pub(crate) fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
     cx.function().is_none()
-        || cx.functions().iter().any(|frame| {
-            frame.name == "main" || frame.name.starts_with("test") || frame.name == "setUp"
-        })
+        || cx
+            .functions()
+            .iter()
+            .any(|frame| frame.name == "main" || is_test_function_name(frame.name))
         || cx.function().is_some_and(is_registration_decorator)
 }
 

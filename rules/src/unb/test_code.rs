@@ -7,7 +7,7 @@
 use ruff_python_ast::{self as ast, Stmt};
 
 use crate::api::Span;
-use crate::python::PyContext;
+use crate::python::{is_test_function_name, PyContext};
 use crate::rust::{span_of, RsContext};
 
 #[derive(Default)]
@@ -45,7 +45,7 @@ impl TestCode {
     pub(crate) fn note_python_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
         self.whole_file |= cx.in_test_file();
         let is_test = match stmt {
-            Stmt::FunctionDef(def) => def.name.starts_with("test"),
+            Stmt::FunctionDef(def) => is_test_function_name(def.name.as_str()),
             Stmt::ClassDef(class) => is_test_class(cx, class),
             _ => false,
         };

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ruff_text_size::TextRange;
 
 use crate::api::Span;
+use crate::python::is_test_function_name;
 use crate::sgl::is_named_for_caller_held_lock;
 
 /// Methods that run before the object is shared or after it no longer is.
@@ -16,12 +17,6 @@ const SETUP_METHODS: &[&str] = &[
     "_afterfork",
     "_after_fork",
     "_at_fork_reinit",
-    "setUp",
-    "tearDown",
-    "setUpClass",
-    "tearDownClass",
-    "asyncSetUp",
-    "asyncTearDown",
     "__new__",
     "__del__",
     "__enter__",
@@ -45,7 +40,7 @@ const SETUP_METHODS: &[&str] = &[
 /// construction, teardown, fork handlers, test fixtures and test methods
 /// (which start and join the threads they test).
 pub(super) fn is_exclusive_method(name: &str) -> bool {
-    SETUP_METHODS.contains(&name) || name.starts_with("test") || name.contains("fork")
+    SETUP_METHODS.contains(&name) || is_test_function_name(name) || name.contains("fork")
 }
 
 pub(super) struct Access {
