@@ -6,6 +6,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
+use super::lock_handoff::locks_released_for_caller;
 use super::semantic::{
     source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
     QualifiedName, Scope, Semantic,
@@ -523,20 +524,39 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `self.send_and_recv()`: the `self` locks that method of the class
-    /// being walked gives back for its caller.
+    /// `self.send_and_recv()` while a `self` lock is held: the `self` locks
+    /// that method of the class being walked gives back for its caller.
+    /// Read from the method only then, off the common path.
     fn locks_released_by_method_call(&self, expr: &Expr) -> Vec<&'a str> {
-        let Some((receiver, method)) = method_call(expr) else {
+        let Some((Expr::Name(receiver), method)) = method_call(expr) else {
             return Vec::new();
         };
-        let is_self = matches!(receiver, Expr::Name(name) if name.id.as_str() == "self");
-        let Some(class) = self.cx.class().filter(|_| is_self) else {
+        let holds_self_lock = || {
+            self.cx
+                .semantic
+                .held
+                .iter()
+                .any(|lock| lock.key.starts_with("self."))
+        };
+        if receiver.id.as_str() != "self" || !holds_self_lock() {
+            return Vec::new();
+        }
+        let Some(class) = self.cx.class() else {
             return Vec::new();
         };
-        self.cx
-            .class_attributes(class.name.as_str())
-            .and_then(|attributes| attributes.releases_for_caller.get(method))
-            .cloned()
+        // The last definition that releases something, as Python keeps
+        // the last definition of a name.
+        class
+            .body
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::FunctionDef(def) if def.name.as_str() == method => {
+                    Some(locks_released_for_caller(def))
+                }
+                _ => None,
+            })
+            .filter(|released| !released.is_empty())
+            .last()
             .unwrap_or_default()
     }
 

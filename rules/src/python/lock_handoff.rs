@@ -6,6 +6,8 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::semantic::self_attribute;
+
 /// The `self` attributes a method releases before it takes them itself
 /// (in source order), or without taking them at all: locks its callers
 /// hold when they call it.
@@ -57,13 +59,4 @@ impl<'a> Visitor<'a> for LockOperations<'a> {
         }
         visitor::walk_expr(self, expr);
     }
-}
-
-/// `x` of `self.x`.
-fn self_attribute(expr: &Expr) -> Option<&str> {
-    let Expr::Attribute(attribute) = expr else {
-        return None;
-    };
-    matches!(attribute.value.as_ref(), Expr::Name(name) if name.id.as_str() == "self")
-        .then_some(attribute.attr.as_str())
 }

@@ -12,7 +12,6 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::api::Span;
-use crate::python::lock_handoff::locks_released_for_caller;
 
 /// A dotted, fully resolved name: `time.sleep`, `subprocess.run`,
 /// `builtins.open`.
@@ -252,9 +251,6 @@ pub struct ClassAttributes<'a> {
     /// Every value assigned to each attribute, class-level and `self.x`
     /// alike, in source order: what the attribute may hold at any time.
     pub assigned: HashMap<&'a str, Vec<&'a Expr>>,
-    /// Method -> the `self` locks it releases for its caller (see
-    /// [`locks_released_for_caller`]).
-    pub releases_for_caller: HashMap<&'a str, Vec<&'a str>>,
 }
 
 /// One `self.x = value` attribute of a class.
@@ -633,12 +629,6 @@ impl<'a> Semantic<'a> {
                     }
                 }
                 Stmt::FunctionDef(def) => {
-                    let released = locks_released_for_caller(def);
-                    if !released.is_empty() {
-                        attributes
-                            .releases_for_caller
-                            .insert(def.name.as_str(), released);
-                    }
                     let mut method = MethodPrescan {
                         method: def.name.as_str(),
                         locks: &mut locks,
