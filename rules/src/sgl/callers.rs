@@ -102,7 +102,13 @@ impl Callers {
 
 /// The function named in `signal.signal(signum, handler)`.
 fn installed_signal_handler<'c>(cx: &PyContext<'_>, call: &'c ast::ExprCall) -> Option<&'c str> {
-    if cx.resolve(&call.func).as_deref() != Some("signal.signal") {
+    // Resolving allocates: only for calls that can be `signal.signal`.
+    let named_signal = match call.func.as_ref() {
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "signal",
+        Expr::Name(name) => name.id.as_str() == "signal",
+        _ => false,
+    };
+    if !named_signal || cx.resolve(&call.func).as_deref() != Some("signal.signal") {
         return None;
     }
     let handler = match call.arguments.args.get(1) {

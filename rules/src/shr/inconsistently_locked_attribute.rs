@@ -382,19 +382,25 @@ impl PythonRule for InconsistentlyLockedAttribute {
         };
         let receiver = cx.text(method.value.as_ref());
         if receiver != "self" {
-            let receiver_lock = format!("{receiver}.");
-            let holds_receiver_lock = cx
-                .held_locks()
-                .iter()
-                .any(|lock| lock.kind != LockKind::Async && lock.key.starts_with(&receiver_lock));
-            let counts = self
-                .outside_calls
-                .entry(method.attr.to_string())
-                .or_default();
-            if holds_receiver_lock {
-                counts.0 += 1;
-            } else {
-                counts.1 += 1;
+            // `router.condition` for receiver `router`.
+            let holds_receiver_lock = cx.held_locks().iter().any(|lock| {
+                lock.kind != LockKind::Async
+                    && lock
+                        .key
+                        .strip_prefix(receiver)
+                        .is_some_and(|attribute| attribute.starts_with('.'))
+            });
+            let count = if holds_receiver_lock { (1, 0) } else { (0, 1) };
+            // Look up before inserting: a key is allocated once per method
+            // name, not once per call.
+            match self.outside_calls.get_mut(method.attr.as_str()) {
+                Some(counts) => {
+                    counts.0 += count.0;
+                    counts.1 += count.1;
+                }
+                None => {
+                    self.outside_calls.insert(method.attr.to_string(), count);
+                }
             }
         }
         if let Expr::Name(receiver) = method.value.as_ref() {

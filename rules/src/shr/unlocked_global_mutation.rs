@@ -134,7 +134,10 @@ impl PythonRule for PyUnlockedGlobalMutation {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
         if cx.module_is_concurrent() {
             self.calls.on_expr(cx, expr);
-            self.calls_thread_api |= is_thread_api_call(cx, expr);
+            // One call is enough; resolving every later one would allocate.
+            if !self.calls_thread_api {
+                self.calls_thread_api = is_thread_api_call(cx, expr);
+            }
         }
     }
 
