@@ -26,6 +26,7 @@ use syn::visit::Visit;
 
 use crate::api::Span;
 use crate::rust::{span_of, FrameKind, RsContext};
+use crate::unb::event_callbacks::is_per_event_hook;
 
 /// Methods that put a message into a channel.
 const SENDS: &[&str] = &[
@@ -125,27 +126,6 @@ const SUBSCRIPTION_WORDS: &[&str] = &["subscribe", "listen", "register", "handle
 
 /// Method names frameworks call once per incoming piece of data.
 const DATA_HOOKS: &[&str] = &["data_received", "datagram_received"];
-
-/// Event-hook suffixes after `on_` that are lifecycle events, one per
-/// value or connection, not a stream of data.
-const LIFECYCLE_HOOKS: &[&str] = &[
-    "start",
-    "startup",
-    "stop",
-    "shutdown",
-    "close",
-    "closed",
-    "drop",
-    "init",
-    "ready",
-    "done",
-    "complete",
-    "completion",
-    "finish",
-    "finished",
-    "cancel",
-    "cancelled",
-];
 
 /// Constructors (last path segment) of channels, including one-shot ones.
 const CHANNEL_CONSTRUCTORS: &[&str] = &[
@@ -385,12 +365,9 @@ fn is_subscription(name: &str) -> bool {
     name.starts_with("on_") || SUBSCRIPTION_WORDS.iter().any(|word| name.contains(word))
 }
 
-/// `on_message`, `datagram_received`; not `on_close`.
+/// `on_message`, `datagram_received`; not `on_close`, `on_drop`.
 fn is_data_hook(name: &str) -> bool {
-    DATA_HOOKS.contains(&name)
-        || name
-            .strip_prefix("on_")
-            .is_some_and(|event| !event.is_empty() && !LIFECYCLE_HOOKS.contains(&event))
+    is_per_event_hook(name, DATA_HOOKS, &["drop"])
 }
 
 /// The names a pattern binds: `msg`, `(id, frame)`, `Message { body, .. }`.

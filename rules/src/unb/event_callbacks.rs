@@ -45,7 +45,7 @@ const ROUTE_CALLS: &[&str] = &["add_get", "add_post", "add_put", "add_patch", "a
 const DATA_HOOKS: &[&str] = &["data_received", "datagram_received", "emit"];
 
 /// Event-hook suffixes after `on_` that are lifecycle events, one per
-/// object or connection, not a stream of data.
+/// object or connection, not a stream of data, in Python and Rust alike.
 const LIFECYCLE_HOOKS: &[&str] = &[
     "start",
     "startup",
@@ -53,7 +53,6 @@ const LIFECYCLE_HOOKS: &[&str] = &[
     "shutdown",
     "close",
     "closed",
-    "exit",
     "init",
     "ready",
     "done",
@@ -64,6 +63,19 @@ const LIFECYCLE_HOOKS: &[&str] = &[
     "cancel",
     "cancelled",
 ];
+
+/// A hook name a framework calls once per incoming item: one of
+/// `data_hooks`, or `on_<event>` where the event is neither in
+/// [`LIFECYCLE_HOOKS`] nor in `more_lifecycle` (`on_exit` in Python,
+/// `on_drop` in Rust).
+pub(crate) fn is_per_event_hook(name: &str, data_hooks: &[&str], more_lifecycle: &[&str]) -> bool {
+    data_hooks.contains(&name)
+        || name.strip_prefix("on_").is_some_and(|event| {
+            !event.is_empty()
+                && !LIFECYCLE_HOOKS.contains(&event)
+                && !more_lifecycle.contains(&event)
+        })
+}
 
 #[derive(Default)]
 pub(crate) struct EventCallbacks {
@@ -194,12 +206,7 @@ fn is_subscription(func: &Expr) -> bool {
 
 /// `on_message`, `_on_chunk`, `data_received`, `emit`; not `on_close`.
 fn is_data_hook(name: &str) -> bool {
-    let name = name.trim_start_matches('_');
-    if DATA_HOOKS.contains(&name) {
-        return true;
-    }
-    name.strip_prefix("on_")
-        .is_some_and(|event| !event.is_empty() && !LIFECYCLE_HOOKS.contains(&event))
+    is_per_event_hook(name.trim_start_matches('_'), DATA_HOOKS, &["exit"])
 }
 
 /// `expr` reads one of `names` (outside lambdas).
