@@ -259,15 +259,11 @@ impl PythonRule for PythonCallFacts {
             Some((matcher.code(), api))
         });
         if let Some((code, api)) = blocking {
-            // In async code the call is BLK001-BLK004's finding already.
-            let function = &mut self.facts.functions[index];
-            if !function.is_async {
-                function.blocking.push(BlockingCall {
-                    code,
-                    api: api.strip_prefix("builtins.").unwrap_or(&api).to_string(),
-                    span: expr.into(),
-                });
-            }
+            self.facts.functions[index].note_blocking(BlockingCall {
+                code,
+                api: api.strip_prefix("builtins.").unwrap_or(&api).to_string(),
+                span: expr.into(),
+            });
             return;
         }
         // An awaited call of a sync function: a decorator or the function

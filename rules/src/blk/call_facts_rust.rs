@@ -207,15 +207,11 @@ impl RustRule for RustCallFacts {
             Some((matcher.code(), api))
         });
         if let Some((code, api)) = blocking {
-            // In async code the call is BLK001-BLK004's finding already.
-            let function = &mut self.facts.functions[index];
-            if !function.is_async {
-                function.blocking.push(BlockingCall {
-                    code,
-                    api,
-                    span: rust_call_span(expr),
-                });
-            }
+            self.facts.functions[index].note_blocking(BlockingCall {
+                code,
+                api,
+                span: rust_call_span(expr),
+            });
             return;
         }
         if let Some(target) = self.target(cx, expr) {

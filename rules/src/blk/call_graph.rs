@@ -73,6 +73,16 @@ pub struct FunctionFacts {
     pub calls: Vec<ProjectCall>,
 }
 
+impl FunctionFacts {
+    /// Records a direct blocking call. In async code the call is
+    /// BLK001-BLK004's finding already, so only sync functions keep it.
+    pub(crate) fn note_blocking(&mut self, call: BlockingCall) {
+        if !self.is_async {
+            self.blocking.push(call);
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockingCall {
     /// The rule that lists the API: `BLK004`.
