@@ -27,7 +27,7 @@ pub(crate) fn is_test_file(file: &syn::File) -> bool {
 
 /// `#[test]`, `#[tokio::test]`, `#[bench]`; not `#[cfg(test)]`, which a
 /// library's helper may carry.
-fn is_test_function_attribute(attr: &syn::Attribute) -> bool {
+pub(crate) fn is_test_function_attribute(attr: &syn::Attribute) -> bool {
     attr.path()
         .segments
         .last()

@@ -8,7 +8,7 @@ use ruff_python_ast::{self as ast, Stmt};
 
 use crate::api::Span;
 use crate::python::{is_test_function_name, PyContext};
-use crate::rust::{span_of, RsContext};
+use crate::rust::{is_test_function_attribute, span_of, RsContext};
 
 #[derive(Default)]
 pub(crate) struct TestCode {
@@ -55,19 +55,17 @@ impl TestCode {
     }
 }
 
-pub(crate) fn is_test_attribute(attr: &syn::Attribute) -> bool {
-    let path = attr.path();
-    let last = path
-        .segments
-        .last()
-        .map(|segment| segment.ident.to_string());
-    match last.as_deref() {
-        Some("test" | "bench") => true,
-        Some("cfg") => attr
-            .parse_args::<syn::Ident>()
-            .is_ok_and(|ident| ident == "test"),
-        _ => false,
-    }
+/// A test function's attribute (`#[test]`, `#[bench]`) or `#[cfg(test)]`.
+fn is_test_attribute(attr: &syn::Attribute) -> bool {
+    is_test_function_attribute(attr)
+        || (attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "cfg")
+            && attr
+                .parse_args::<syn::Ident>()
+                .is_ok_and(|ident| ident == "test"))
 }
 
 fn is_test_class(cx: &PyContext<'_>, class: &ast::StmtClassDef) -> bool {
