@@ -119,6 +119,34 @@ impl FunctionFrame<'_> {
     pub fn decorators(&self) -> &[ast::Decorator] {
         self.def.map_or(&[], |def| &def.decorator_list)
     }
+
+    /// True when `name` is a parameter of this function that carries a
+    /// function to hook in: `func`, `fn`, `hook`, `hook_func`, `var_fun`.
+    /// A container that collects such parameters is a table of hooks,
+    /// filled by the code that registers them while the program is set up,
+    /// not by traffic. Listeners and callbacks (`callback`, `listener`,
+    /// `handler`) are not counted: event systems subscribe them at run
+    /// time, per connection or per request.
+    pub fn takes_hook_function(&self, name: &str) -> bool {
+        let is_parameter = self.def.is_some_and(|def| {
+            def.parameters
+                .iter()
+                .any(|parameter| parameter.name().as_str() == name)
+        });
+        is_parameter && names_a_hook_function(name)
+    }
+}
+
+/// Words that name a function to hook in, whole or as the last
+/// `_`-joined part (`hook_func`, `var_fun`, `pre_hook`).
+const HOOK_FUNCTION_WORDS: &[&str] = &["fn", "func", "fun", "function", "hook", "callable"];
+
+fn names_a_hook_function(name: &str) -> bool {
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    let last = name
+        .rsplit_once('_')
+        .map_or(name.as_str(), |(_, last)| last);
+    HOOK_FUNCTION_WORDS.contains(&last)
 }
 
 /// Names visible in one function or module scope.
@@ -808,6 +836,13 @@ impl<'a> Semantic<'a> {
             Some(LockKind::Threading)
         } else if ASYNC_LOCKS.contains(&name.as_str()) {
             Some(LockKind::Async)
+        } else if name.rsplit('.').next() == Some("Condition") {
+            // `Condition(mutex)` of another library (`aiologic`, `gevent`):
+            // entering the condition takes the lock it wraps.
+            call.arguments
+                .args
+                .first()
+                .and_then(|lock| self.lock_kind(lock))
         } else {
             None
         }

@@ -1,9 +1,10 @@
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{FunctionFrame, PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, Callers};
 use crate::shr::{container_sharing, is_container, Sharing};
 
@@ -60,7 +61,12 @@ declare_rule! {
     /// also own). Code in constructors and set-up functions
     /// (`__init__`, `__post_init__`, `setup*`, `init*`, `configure*`,
     /// `register*`, ..., by the function's own name) runs once, while an
-    /// object or the program is set up, and is not reported. Registries that build instances
+    /// object or the program is set up, and is not reported. Neither is a
+    /// table of hook functions (`if t not in hooks: hooks[t] = []` then
+    /// `hooks[t].append(hook_func)`, a parameter named `func`, `fn`,
+    /// `hook`, `*_func`, `*_hook`): code registers hooks while it is set
+    /// up. Listeners and callbacks still count: event systems subscribe
+    /// them at run time. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
     /// or method that the module only calls with a thread lock held
     /// (`with self._lock: self._add(item)`), one wrapped in a locking
@@ -150,6 +156,9 @@ impl PythonRule for CheckThenActOnSharedContainer {
             }) else {
                 continue;
             };
+            if collects_callbacks(cx, &container, &key) {
+                return;
+            }
             let whose = match check.sharing {
                 Sharing::ModuleGlobal => "module global",
                 Sharing::ClassAttribute => "class attribute",
@@ -243,6 +252,49 @@ fn inserts_identity(cx: &PyContext<'_>, value: &Expr) -> bool {
         Expr::Call(call) => call.arguments.args.is_empty(),
         _ => false,
     }
+}
+
+/// True when the function fills `container[key]` with a parameter that
+/// carries a function (`cls._hooks_map[hook_type].append(hook_func)`): a
+/// table of hooks, filled while the program is set up.
+fn collects_callbacks(cx: &PyContext<'_>, container: &str, key: &str) -> bool {
+    struct Fills<'c, 'a> {
+        cx: &'c PyContext<'a>,
+        frame: &'c FunctionFrame<'a>,
+        slot: String,
+        found: bool,
+    }
+    impl<'v> Visitor<'v> for Fills<'_, '_> {
+        fn visit_expr(&mut self, expr: &'v Expr) {
+            if let Expr::Call(call) = expr {
+                if let Expr::Attribute(method) = call.func.as_ref() {
+                    let adds = matches!(
+                        method.attr.as_str(),
+                        "append" | "appendleft" | "add" | "insert" | "extend"
+                    );
+                    if adds && self.cx.text(method.value.as_ref()) == self.slot {
+                        self.found |= call.arguments.args.iter().any(|argument| match argument {
+                            Expr::Name(name) => self.frame.takes_hook_function(name.id.as_str()),
+                            _ => false,
+                        });
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    let Some(def) = frame.def else { return false };
+    let mut fills = Fills {
+        cx,
+        frame,
+        slot: format!("{container}[{key}]"),
+        found: false,
+    };
+    fills.visit_body(&def.body);
+    fills.found
 }
 
 /// The (container, key) inserts a statement makes: `d[k] = <fresh>`.

@@ -95,8 +95,11 @@ declare_rule! {
     /// growth inside a function named `register*` or a decorator nested in
     /// one, even under an id-like key, and a decorator that adds the object
     /// it returns, alone or in a record: `order.append((priority, cls));
-    /// return cls`) are bounded by the code that calls them and are not
-    /// reported. A Python container bound to an UPPER_CASE
+    /// return cls`, and a table of hook functions filled from a parameter
+    /// named for one: `hooks.append((name, var_fun))`, `func`, `hook`) are
+    /// bounded by the code that calls them and are not reported. Listeners
+    /// and callbacks (`callback`, `listener`) still count: event systems
+    /// subscribe them at run time. A Python container bound to an UPPER_CASE
     /// name (`_HANDLERS = []`) is a table its author declares constant,
     /// filled by registration or configuration code, and is not reported;
     /// an UPPER_CASE key (`cls.API_KEY`) is a constant, never id-like.

@@ -155,12 +155,17 @@ fn owner_name(owner: &Expr) -> Option<&str> {
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns
 /// its parameter, also within a record (`registry.append((priority, cls));
-/// return cls`): the registry is bounded by the code that registers.
+/// return cls`), and `hooks.append(hook_func)` of a parameter that carries
+/// a function (`add_validation_var(name, var_fun)`): the registry is
+/// bounded by the code that registers.
 pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool {
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+    let Some(frame) = cx.function() else {
         return false;
     };
-    let returned = |added: &Expr| {
+    let Some(def) = frame.def else {
+        return false;
+    };
+    let registered = |added: &Expr| {
         let Expr::Name(added) = added else {
             return false;
         };
@@ -172,11 +177,11 @@ pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool 
             matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
                 if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
         });
-        is_parameter && returns_it
+        (is_parameter && returns_it) || frame.takes_hook_function(added.id.as_str())
     };
     match added {
-        Some(Expr::Tuple(record)) => record.elts.iter().any(returned),
-        Some(added) => returned(added),
+        Some(Expr::Tuple(record)) => record.elts.iter().any(registered),
+        Some(added) => registered(added),
         None => false,
     }
 }
