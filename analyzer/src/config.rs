@@ -41,6 +41,9 @@ pub struct Options {
 pub struct RuleOptions {
     #[serde(default)]
     pub blocking_functions: Vec<String>,
+    /// SGL001 only: more types whose lazy singletons are reported.
+    #[serde(default)]
+    pub shared_types: Vec<String>,
 }
 
 /// Only `[tool.harden]` of a pyproject.toml is ours; other tools' tables
@@ -217,6 +220,27 @@ fn validate(path: &Path, options: &Options) -> Result<(), ConfigError> {
                 format!("unknown rule `{rule}` in `rules`"),
             ));
         };
+        if !rule_options.shared_types.is_empty() && meta.code != "SGL001" {
+            return Err(ConfigError::invalid(
+                path,
+                format!(
+                    "`shared-types` applies to SGL001, not `{rule}` ({})",
+                    meta.code
+                ),
+            ));
+        }
+        if let Some(bad) = rule_options
+            .shared_types
+            .iter()
+            .find(|pattern| !is_type_pattern(pattern))
+        {
+            return Err(ConfigError::invalid(
+                path,
+                format!(
+                    "invalid type pattern `{bad}` in `shared-types` (use a class name, with `*` for any run of characters)"
+                ),
+            ));
+        }
         if !rule_options.blocking_functions.is_empty() && !takes_blocking_functions(meta.code) {
             return Err(ConfigError::invalid(
                 path,
@@ -234,6 +258,14 @@ fn takes_blocking_functions(code: &str) -> bool {
     matches!(code, "BLK001" | "BLK002" | "BLK003" | "BLK004")
 }
 
+/// A type pattern is a class name (letters, digits, `_`) with `*` wildcards.
+fn is_type_pattern(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && pattern
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'*'))
+}
+
 /// A label pattern is a non-empty run of `[A-Za-z0-9_.-]` and `*` wildcards.
 pub fn is_label_pattern(pattern: &str) -> bool {
     !pattern.is_empty()
@@ -246,6 +278,7 @@ impl Options {
     /// What the rules are told.
     pub fn settings(&self) -> harden_rules::Settings {
         let mut blocking_functions = Vec::new();
+        let mut shared_types = Vec::new();
         for (rule, options) in &self.rules {
             let Some(meta) = harden_rules::find_rule(rule) else {
                 continue;
@@ -256,9 +289,11 @@ impl Options {
                     .iter()
                     .map(|path| (meta.code, path.clone())),
             );
+            shared_types.extend(options.shared_types.iter().cloned());
         }
         harden_rules::Settings {
             blocking_functions,
+            shared_types,
             labels: LabelPolicy {
                 forbidden: self.forbidden_labels.clone(),
                 extend_forbidden: self.extend_forbidden_labels.clone(),

@@ -234,6 +234,37 @@ fn exclude_flag_gitignore_and_skipped_directories() {
 }
 
 #[test]
+fn shared_types_extend_sgl001() {
+    let code = "import threading\n\nfrom .metrics import MetricsRegistry\n\n_metrics = None\n\n\ndef get_metrics():\n    global _metrics\n    if _metrics is None:\n        _metrics = MetricsRegistry()\n    return _metrics\n";
+    let dir = scratch(&[
+        (
+            "pyproject.toml",
+            "[tool.harden.rules.unsynchronized-lazy-singleton]\nshared-types = [\"Metrics*\"]\n",
+        ),
+        ("app.py", code),
+    ]);
+    let run = harden(dir.path(), &["check", JSON[0], JSON[1]]);
+    assert_eq!(found(&run.stdout), [pair("SGL001", "app.py")]);
+    // Without the configuration an ordinary object is not reported.
+    assert_eq!(harden(dir.path(), &["check", "--isolated"]).code, 0);
+    for (options, message) in [
+        (
+            "[rules.SHR002]\nshared-types = [\"Metrics\"]\n",
+            "`shared-types` applies to SGL001, not `SHR002`",
+        ),
+        (
+            "[rules.SGL001]\nshared-types = [\"app.Metrics\"]\n",
+            "invalid type pattern `app.Metrics` in `shared-types`",
+        ),
+    ] {
+        let dir = scratch(&[("harden.toml", options), ("app.py", code)]);
+        let run = harden(dir.path(), &["check"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+    }
+}
+
+#[test]
 fn blocking_functions_extend_blk_rules() {
     let code = "import mylib\n\n\nasync def f():\n    mylib.nap(1)\n";
     let dir = scratch(&[

@@ -10,4 +10,5 @@ mod settings;
 pub use diagnostic::{Diagnostic, Related, Span};
 pub use place::FilePlace;
 pub use rule::{Language, RuleEntry, RuleMeta, Severity};
+pub(crate) use settings::glob_match;
 pub use settings::{LabelPolicy, Settings};

@@ -8,6 +8,10 @@ pub struct Settings {
     pub blocking_functions: Vec<(&'static str, String)>,
     /// MET001's label policy.
     pub labels: LabelPolicy,
+    /// Type names (patterns with `*`) whose lazily built singletons SGL001
+    /// reports besides locks, executors, pools and threads, from
+    /// `[tool.harden.rules.unsynchronized-lazy-singleton] shared-types`.
+    pub shared_types: Vec<String>,
 }
 
 impl Settings {
@@ -32,4 +36,23 @@ pub struct LabelPolicy {
     pub extend_forbidden: Vec<String>,
     /// Exempt even when they match (`allowed-labels`).
     pub allowed: Vec<String>,
+}
+
+/// Glob match where `*` stands for any run of characters (also none).
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let Some((first, rest)) = pattern.split_once('*') else {
+        return pattern == text;
+    };
+    let Some(mut remaining) = text.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts: Vec<&str> = rest.split('*').collect();
+    let last = parts.pop().unwrap_or_default();
+    for part in parts {
+        match remaining.find(part) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last)
 }

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use crate::api::LabelPolicy;
+use crate::api::{glob_match, LabelPolicy};
 
 const DEFAULT_LABEL_POLICY_TXT: &str = include_str!("../../data/forbidden_labels.txt");
 
@@ -155,25 +155,6 @@ fn normalize(name: &str) -> String {
             other => other.to_ascii_lowercase(),
         })
         .collect()
-}
-
-/// Glob match where `*` stands for any run of characters (also none).
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let Some((first, rest)) = pattern.split_once('*') else {
-        return pattern == text;
-    };
-    let Some(mut remaining) = text.strip_prefix(first) else {
-        return false;
-    };
-    let mut parts: Vec<&str> = rest.split('*').collect();
-    let last = parts.pop().unwrap_or_default();
-    for part in parts {
-        match remaining.find(part) {
-            Some(at) => remaining = &remaining[at + part.len()..],
-            None => return false,
-        }
-    }
-    remaining.len() >= last.len() && remaining.ends_with(last)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use crate::api::glob_match;
 use crate::python::PyContext;
 use crate::sgl::caller_holds_lock_by_convention;
 
@@ -284,6 +285,83 @@ pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
             .iter()
             .any(|library| name.starts_with(library))
     })
+}
+
+/// Endings of the type names of concurrency primitives other than locks:
+/// executors (`ThreadPoolExecutor`, `ProcessPoolExecutor`), pools
+/// (`ThreadPool`, `ConnectionPool`) and threads (`Thread`,
+/// `EventLoopThread`).
+const PRIMITIVE_TYPE_ENDINGS: &[&str] = &["Executor", "Pool", "Thread"];
+
+/// Thread queues and `multiprocessing` objects by their full name.
+const PRIMITIVE_APIS: &[&str] = &[
+    "queue.Queue",
+    "queue.LifoQueue",
+    "queue.PriorityQueue",
+    "queue.SimpleQueue",
+    "multiprocessing.Manager",
+    "multiprocessing.Queue",
+];
+
+/// True when `value` builds a concurrency primitive other than a lock (an
+/// executor, a thread or process pool, a connection pool, a thread, a
+/// thread queue, a `multiprocessing` manager) or an instance of a type the
+/// configuration names as shared (`shared-types`). Whoever asks for a
+/// primitive shares it with other threads by design, and a second copy is
+/// a bug whatever the callers: work split over two pools, threads that are
+/// never joined, a queue nobody reads.
+///
+/// The type is the callee's last name (`ThreadPoolExecutor(..)`,
+/// `redis.ConnectionPool(..)`), the word after a factory prefix
+/// (`create_pool(..)`), or, for `cls()` and `super().__new__(cls)`, the
+/// class being walked and its bases (`class Downloads(ThreadPool)`).
+pub(crate) fn builds_shared_object(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let Some(call) = constructor_call(value) else {
+        return false;
+    };
+    if cx
+        .resolve(&call.func)
+        .is_some_and(|name| PRIMITIVE_APIS.contains(&name.as_str()))
+    {
+        return true;
+    }
+    let callee = match call.func.as_ref() {
+        // `context.Manager()` of a `multiprocessing` context.
+        Expr::Attribute(attribute) if attribute.attr.as_str() == "Manager" => return true,
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        Expr::Name(name) => name.id.as_str(),
+        _ => return false,
+    };
+    let shared_types = &cx.settings().shared_types;
+    let is_shared = |type_name: &str| {
+        PRIMITIVE_TYPE_ENDINGS
+            .iter()
+            .any(|ending| type_name.ends_with(ending))
+            || shared_types
+                .iter()
+                .any(|pattern| glob_match(pattern, type_name))
+    };
+    if callee == "cls" || callee == "__new__" {
+        return cx.class().is_some_and(|class| {
+            is_shared(class.name.as_str())
+                || class.bases().iter().any(|base| match base {
+                    Expr::Name(name) => is_shared(name.id.as_str()),
+                    Expr::Attribute(attribute) => is_shared(attribute.attr.as_str()),
+                    _ => false,
+                })
+        });
+    }
+    // `create_pool(..)`, `make_executor(..)`: what the factory makes.
+    let made = FACTORY_PREFIXES
+        .iter()
+        .find_map(|prefix| callee.strip_prefix(prefix))
+        .filter(|made| !made.is_empty());
+    match made {
+        Some(made) => PRIMITIVE_TYPE_ENDINGS
+            .iter()
+            .any(|ending| made.eq_ignore_ascii_case(ending)),
+        None => is_shared(callee),
+    }
 }
 
 /// The call that produces `value`: `Client(..)` or `await Client.create(..)`.

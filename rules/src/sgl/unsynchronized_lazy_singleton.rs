@@ -5,8 +5,8 @@ use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::sgl::lazy_init::{
-    awaits_between_check_and_store, builds_value_object, is_event_loop_object, memoises_its_key,
-    returns_the_slot,
+    awaits_between_check_and_store, builds_shared_object, builds_value_object,
+    is_event_loop_object, memoises_its_key, returns_the_slot,
 };
 use crate::sgl::{
     allows_static_mut_refs, static_mut_root, Callers, LazyInitTracker, StaticMutRegions,
@@ -14,31 +14,41 @@ use crate::sgl::{
 
 declare_rule! {
     /// ## What it does
-    /// Flags a lazily created singleton whose check and store run with no
-    /// lock held: `global _x` then `if _x is None: _x = X()` (also `if not
-    /// _x`, the early return `if _x is not None: return _x` followed by the
-    /// store, `cls._instance is None` in a classmethod or `__new__`,
+    /// Flags a lazily created shared object whose check and store run with
+    /// no lock held: `global _x` then `if _x is None: _x = X()` (also `if
+    /// not _x`, the early return `if _x is not None: return _x` followed by
+    /// the store, `cls._instance is None` in a classmethod or `__new__`,
     /// `getattr(cls, "_inst", None)`, `not hasattr(..)`, `if "k" not in
     /// _registry: _registry["k"] = X()`); in Rust a `static mut` set behind
     /// `if X.is_none()` / `X.is_null()`.
     ///
+    /// In Python the object must be one that threads share by design: a
+    /// lock, an executor, a thread or process pool, a connection pool, a
+    /// thread, a thread queue or a `multiprocessing` manager, or an
+    /// instance of a type listed in `shared-types`:
+    /// ```toml
+    /// [tool.harden.rules.unsynchronized-lazy-singleton]
+    /// shared-types = ["MetricsRegistry", "*Client"]
+    /// ```
+    ///
     /// ## Why is this bad?
     /// Two threads can both see the slot empty and both build an instance.
-    /// Each then works with its own "singleton": two connection pools, two
-    /// caches that disagree, a registration that is lost. Under the GIL the
-    /// window is small but real (the constructor releases it); under
-    /// free-threaded Python and in Rust it is an ordinary data race, and in
-    /// Rust undefined behaviour.
+    /// Each then works with its own "singleton": two locks that exclude
+    /// nothing, two thread pools (one never shut down), two connection
+    /// pools that each think they own the limit. Under the GIL the window
+    /// is small but real (the constructor releases it); under free-threaded
+    /// Python and in Rust it is an ordinary data race, and in Rust
+    /// undefined behaviour.
     ///
     /// ## Example
     /// ```python
-    /// _client = None
+    /// _executor = None
     ///
-    /// def get_client():
-    ///     global _client
-    ///     if _client is None:
-    ///         _client = HttpClient(pool_size=10)
-    ///     return _client
+    /// def get_executor():
+    ///     global _executor
+    ///     if _executor is None:
+    ///         _executor = ThreadPoolExecutor(max_workers=8)
+    ///     return _executor
     /// ```
     /// ```rust
     /// static mut CONFIG: Option<Config> = None;
@@ -55,18 +65,19 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```python
-    /// _client = None
-    /// _client_lock = threading.Lock()
+    /// _executor = None
+    /// _executor_lock = threading.Lock()
     ///
-    /// def get_client():
-    ///     global _client
-    ///     if _client is None:
-    ///         with _client_lock:
-    ///             if _client is None:
-    ///                 _client = HttpClient(pool_size=10)
-    ///     return _client
+    /// def get_executor():
+    ///     global _executor
+    ///     if _executor is None:
+    ///         with _executor_lock:
+    ///             if _executor is None:
+    ///                 _executor = ThreadPoolExecutor(max_workers=8)
+    ///     return _executor
     /// ```
-    /// or build it eagerly at module level (`_client = HttpClient(..)`).
+    /// or build it eagerly at module level (`_executor =
+    /// ThreadPoolExecutor(..)`).
     /// ```rust
     /// static CONFIG: OnceLock<Config> = OnceLock::new();
     ///
@@ -77,7 +88,18 @@ declare_rule! {
     /// or `LazyLock`, or `#[derive(harden_harness::Singleton)]` on the type.
     ///
     /// ## Known limitations
-    /// Only stores that build an object (a class instantiation or a
+    /// Other Python objects (clients, registries, managers, `ApiServer()`
+    /// in `__new__`) are not flagged unless `shared-types` names them:
+    /// applications mostly build them once, while they wire themselves up,
+    /// before a second thread asks, and nothing in the file tells that
+    /// apart from an accessor called by every request. On real code fewer
+    /// than two in three such findings were hazards; every lazily built
+    /// lock, executor, pool or thread was. The type is the callee's last
+    /// name (`ThreadPoolExecutor`, `redis.ConnectionPool`), the word after
+    /// a factory prefix (`create_pool`, `make_executor`) or, for `cls()`
+    /// and `super().__new__(cls)`, the class or one of its bases; a
+    /// primitive's name ends in `Executor`, `Pool` or `Thread`. Only
+    /// stores that build an object (a class instantiation or a
     /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
     /// `if` are flagged: lazily computed values (`re.compile`, paths,
     /// `getLogger`) come out equal however often they are built. Python
@@ -128,7 +150,7 @@ declare_rule! {
         languages: [Python, Rust],
         severity: Error,
         tags: ["concurrency", "singleton"],
-        preview: true,
+        preview: false,
     };
 }
 
@@ -177,6 +199,12 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
             || memoises_its_key(cx, &store)
             || (builds_value_object(cx, &store) && !builds_lock)
         {
+            return;
+        }
+        // Other objects are mostly built once, while the program wires
+        // itself up, before any second thread asks: only a primitive is
+        // certainly shared between threads.
+        if !(builds_lock || builds_shared_object(cx, store.value)) {
             return;
         }
         let diagnostic = Diagnostic::new(
