@@ -3,6 +3,7 @@ use ruff_python_ast::Stmt;
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
+use crate::sgl::lazy_init::is_event_loop_object;
 use crate::sgl::LazyInitTracker;
 
 declare_rule! {
@@ -56,7 +57,10 @@ declare_rule! {
     /// `Semaphore`, `Condition`) in this file, or is entered with `async
     /// with` and its constructor is not visible. When the program provably
     /// runs one event loop in one thread the finding is a portability
-    /// warning rather than a live bug.
+    /// warning rather than a live bug. An `asyncio`, `anyio` or `trio`
+    /// object built under the lock (a per-key `anyio.Lock()`) is not
+    /// reported: it works on one event loop only, so the loop's own lock is
+    /// the right guard for it.
     pub static ASYNC_LOCK_GUARDED_SINGLETON = {
         code: "SGL002",
         name: "async-lock-guarded-singleton",
@@ -85,6 +89,11 @@ impl PythonRule for AsyncLockGuardedSingleton {
         };
         let held = cx.held_locks();
         if held.is_empty() || held.iter().any(|lock| lock.kind != LockKind::Async) {
+            return;
+        }
+        // An `asyncio`, `anyio` or `trio` object (a per-key `anyio.Lock()`)
+        // works on one event loop only: the loop's lock is the right guard.
+        if is_event_loop_object(cx, store.value) {
             return;
         }
         let lock = &held[held.len() - 1];
