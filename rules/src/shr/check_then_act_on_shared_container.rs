@@ -56,7 +56,9 @@ declare_rule! {
     /// import thread APIs or a thread-pool server (elsewhere they are
     /// filled while routes, DTOs or documentation are set up, on one
     /// thread); instances of classes without a thread lock are assumed to
-    /// be used by one thread, and so are instances of classes that define
+    /// be used by one thread (a class-level container used through `self`
+    /// counts as the instance's own state, unless the module makes the
+    /// class's one instance at import: `config = _Config()`), and so are instances of classes that define
     /// `async def` methods (an event loop drives them, whatever lock they
     /// also own). Code in constructors and set-up functions
     /// (`__init__`, `__post_init__`, `setup*`, `init*`, `configure*`,

@@ -97,8 +97,15 @@ pub(crate) fn container_sharing(cx: &PyContext<'_>, expr: &Expr) -> Option<Shari
             if owner != "self" || constructing {
                 return None;
             }
+            // A class-level container used through `self` (`self.totals[k]`)
+            // is the instance's own state to its author: shared between
+            // threads where the module's one instance is (`config =
+            // _Config()` at import, used by every thread), otherwise where
+            // the class owns a thread lock (below).
             if let Some(value) = attributes.class_level.get(attr) {
-                if !attributes.instance.contains_key(attr) {
+                if !attributes.instance.contains_key(attr)
+                    && cx.is_instantiated_at_import(class.name.as_str())
+                {
                     if let Some(sharing) = class_level_shared(value) {
                         return Some(sharing);
                     }
