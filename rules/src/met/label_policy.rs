@@ -213,6 +213,8 @@ mod tests {
     fn default_allowlist_exempts_small_id_domains_unless_named() {
         assert!(!policy().is_forbidden("tenant_id"));
         assert!(!policy().is_forbidden("shard_id"));
+        assert!(!policy().is_forbidden("step_id"));
+        assert!(policy().is_forbidden("job_id"));
         let policy = LabelPolicy {
             extend_forbidden: vec!["tenant_id".into()],
             ..LabelPolicy::default()
