@@ -98,7 +98,8 @@ declare_rule! {
     /// name (`ThreadPoolExecutor`, `redis.ConnectionPool`), the word after
     /// a factory prefix (`create_pool`, `make_executor`) or, for `cls()`
     /// and `super().__new__(cls)`, the class or one of its bases; a
-    /// primitive's name ends in `Executor`, `Pool` or `Thread`. Only
+    /// primitive's name ends in `Executor`, `Pool` or `Thread`, whatever
+    /// it executes or pools (a `QueryExecutor` counts too). Only
     /// stores that build an object (a class instantiation or a
     /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
     /// `if` are flagged: lazily computed values (`re.compile`, paths,

@@ -158,7 +158,7 @@ impl PythonRule for CheckThenActOnSharedContainer {
             }) else {
                 continue;
             };
-            if collects_callbacks(cx, &container, &key) {
+            if collects_hook_functions(cx, &container, &key) {
                 return;
             }
             let whose = match check.sharing {
@@ -259,7 +259,7 @@ fn inserts_identity(cx: &PyContext<'_>, value: &Expr) -> bool {
 /// True when the function fills `container[key]` with a parameter that
 /// carries a function (`cls._hooks_map[hook_type].append(hook_func)`): a
 /// table of hooks, filled while the program is set up.
-fn collects_callbacks(cx: &PyContext<'_>, container: &str, key: &str) -> bool {
+fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bool {
     struct Fills<'c, 'a> {
         cx: &'c PyContext<'a>,
         frame: &'c FunctionFrame<'a>,
