@@ -58,6 +58,9 @@ declare_rule! {
     /// locks: a module-level or local name bound to one, or an attribute set
     /// to one in the class. A lock imported from another module or passed in
     /// is not flagged, since a lock-named object may be no lock at all.
+    /// A try-lock (`if not lock.acquire(blocking=False): return`, also
+    /// `acquire(False)` and `acquire(timeout=0)`) is not flagged: a
+    /// coroutine that finds it taken goes on without waiting.
     ///
     /// Rust: a guard is tracked when bound by `let` (alive to the end of its
     /// block, a `drop(guard)` or a move into a call) or when created as a
@@ -117,7 +120,9 @@ impl SyncLockHeldAcrossAwait {
         for lock in cx.held_locks() {
             // An unknown lock-named object may be no lock at all (trio's
             // `ConflictDetector` is a `_fetch_lock`): precision first.
-            if lock.kind != LockKind::Threading || !self.reported.insert(lock.span) {
+            // A try-lock (`acquire(blocking=False)`) is a permit: a
+            // coroutine that finds it taken does not wait for it.
+            if lock.kind != LockKind::Threading || !lock.waits || !self.reported.insert(lock.span) {
                 continue;
             }
             out.push(

@@ -450,16 +450,39 @@ impl<'a> Checker<'a> {
                     LockKind::Unknown if with.is_async => LockKind::Async,
                     kind => kind,
                 };
-                self.acquire(&item.context_expr, kind, item.context_expr.range().into());
+                self.acquire(
+                    &item.context_expr,
+                    kind,
+                    item.context_expr.range().into(),
+                    true,
+                );
             }
         }
         self.visit_body(&with.body);
         self.cx.semantic.held.truncate(depth);
     }
 
-    fn acquire(&mut self, lock: &Expr, kind: LockKind, span: crate::api::Span) {
+    fn acquire(&mut self, lock: &Expr, kind: LockKind, span: crate::api::Span, waits: bool) {
         let key = self.cx.text(lock).to_string();
-        self.cx.semantic.held.push(HeldLock { key, kind, span });
+        self.cx.semantic.held.push(HeldLock {
+            key,
+            kind,
+            span,
+            waits,
+        });
+    }
+
+    /// A block that may end by leaving (`except: lock.release(); raise`,
+    /// `if failed: lock.release(); return`): what it releases is still
+    /// held on the path that falls through past it.
+    fn visit_leaving_block(&mut self, body: &'a [Stmt]) {
+        if !leaves_block(body) {
+            self.visit_body(body);
+            return;
+        }
+        let held = self.cx.semantic.held.clone();
+        self.visit_body(body);
+        self.cx.semantic.held = held;
     }
 
     /// `lock.acquire()` as a statement (or awaited, or as an `if` test):
@@ -482,12 +505,16 @@ impl<'a> Checker<'a> {
                 LockKind::Unknown if awaited => LockKind::Async,
                 kind => kind,
             };
-            self.acquire(receiver, kind, expr.range().into());
+            self.acquire(receiver, kind, expr.range().into(), !is_try_lock(expr));
         }
     }
 
     fn release_call(&mut self, expr: &Expr) {
         if let Some(LockHelper::Release(key)) = self.lock_helper_called(expr) {
+            self.release(&key);
+            return;
+        }
+        if let Some((false, key)) = self.named_lock_method(expr) {
             self.release(&key);
             return;
         }
@@ -513,15 +540,53 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `_acquireLock()` as a statement: a module helper that takes a lock.
+    /// `_acquireLock()` as a statement: a module helper that takes a lock;
+    /// `tracer.lock_data()`: a method named for taking one.
     fn acquire_helper_call(&mut self, expr: &Expr) {
         if let Some(LockHelper::Acquire(key)) = self.lock_helper_called(expr) {
             self.cx.semantic.held.push(HeldLock {
                 key,
                 kind: LockKind::Threading,
                 span: expr.range().into(),
+                waits: true,
+            });
+        } else if let Some((true, key)) = self.named_lock_method(expr) {
+            self.cx.semantic.held.push(HeldLock {
+                key,
+                kind: LockKind::Unknown,
+                span: expr.range().into(),
+                waits: true,
             });
         }
+    }
+
+    /// `x.lock_data()` / `x.unlock_data()` (also `lock()` / `unlock()`):
+    /// callables named for taking and giving back a lock, bound to a lock's
+    /// `acquire` and `release` in another module (`tracer.lock_data =
+    /// lock.acquire`). A method the class being walked defines itself is
+    /// judged by its body, not its name (`def lock_nonce(self): return
+    /// None`). Whether the call takes the lock, and the key that pairs the
+    /// two calls.
+    fn named_lock_method(&self, expr: &Expr) -> Option<(bool, String)> {
+        let (receiver, method) = method_call(expr)?;
+        let (takes, what) = match method.strip_prefix("un") {
+            Some(rest) => (false, rest),
+            None => (true, method),
+        };
+        let what = what.strip_prefix("lock")?;
+        if !(what.is_empty() || what.starts_with('_')) {
+            return None;
+        }
+        let own_method = matches!(receiver, Expr::Name(name) if name.id.as_str() == "self")
+            && self.cx.class().is_some_and(|class| {
+                class.body.iter().any(
+                    |member| matches!(member, Stmt::FunctionDef(def) if def.name.as_str() == method),
+                )
+            });
+        if own_method {
+            return None;
+        }
+        Some((takes, format!("{}.lock{what}", self.cx.text(receiver))))
     }
 
     /// `self.send_and_recv()` while a `self` lock is held: the `self` locks
@@ -591,10 +656,7 @@ impl<'a> Checker<'a> {
             self.acquire_helper_call(value);
             return;
         }
-        let leaves = matches!(
-            if_stmt.body.last(),
-            Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_))
-        );
+        let leaves = leaves_block(&if_stmt.body);
         if let Expr::UnaryOp(ast::ExprUnaryOp {
             op: ast::UnaryOp::Not,
             operand,
@@ -658,6 +720,34 @@ impl<'a> Checker<'a> {
 }
 
 /// `(receiver, method)` for `receiver.method(...)`.
+/// `lock.acquire(False)`, `acquire(blocking=False)`, `acquire(timeout=0)`:
+/// takes the lock only if it is free.
+fn is_try_lock(acquire: &Expr) -> bool {
+    let Expr::Call(call) = acquire else {
+        return false;
+    };
+    let is_false = |value: &Expr| matches!(value, Expr::BooleanLiteral(literal) if !literal.value);
+    let is_zero = |value: &Expr| matches!(value, Expr::NumberLiteral(ast::ExprNumberLiteral { value: ast::Number::Int(int), .. }) if int.as_u8() == Some(0));
+    call.arguments.args.first().is_some_and(is_false)
+        || call
+            .arguments
+            .find_keyword("blocking")
+            .is_some_and(|keyword| is_false(&keyword.value))
+        || call
+            .arguments
+            .find_keyword("timeout")
+            .is_some_and(|keyword| is_zero(&keyword.value))
+}
+
+/// True when a block ends by leaving the code that follows it: `return`,
+/// `raise`, `continue`, `break`.
+fn leaves_block(body: &[Stmt]) -> bool {
+    matches!(
+        body.last(),
+        Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_))
+    )
+}
+
 fn method_call(expr: &Expr) -> Option<(&Expr, &str)> {
     let Expr::Call(call) = expr else { return None };
     let Expr::Attribute(attribute) = call.func.as_ref() else {
@@ -722,7 +812,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 let depth = self.cx.semantic.held.len();
                 self.visit_expr(test);
                 self.acquire_call(test);
-                self.visit_body(body);
+                self.visit_leaving_block(body);
                 self.cx.semantic.held.truncate(depth);
                 for clause in elif_else_clauses {
                     // `if not lock.acquire(False): ... else:` holds it in
@@ -758,6 +848,14 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             _ => visitor::walk_expr(self, expr),
         }
+    }
+
+    fn visit_except_handler(&mut self, handler: &'a ast::ExceptHandler) {
+        let ast::ExceptHandler::ExceptHandler(handler) = handler;
+        if let Some(type_) = &handler.type_ {
+            self.visit_expr(type_);
+        }
+        self.visit_leaving_block(&handler.body);
     }
 
     fn visit_body(&mut self, body: &'a [Stmt]) {

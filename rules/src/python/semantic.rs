@@ -39,6 +39,10 @@ pub struct HeldLock {
     pub kind: LockKind,
     /// The acquisition: the `with` item or the `.acquire()` call.
     pub span: Span,
+    /// False for a try-lock (`acquire(False)`, `acquire(blocking=False)`,
+    /// `acquire(timeout=0)`): the code takes it only if it is free, often
+    /// as a capacity permit (`if not sem.acquire(False): raise Busy`).
+    pub waits: bool,
 }
 
 /// A function (or lambda) being walked.

@@ -1,5 +1,6 @@
 //! What a module's own calls say about where each of its functions runs:
-//! always under a thread lock, or as a signal handler on the main thread.
+//! always under a thread lock, or as a signal handler on the main thread
+//! or a fork handler in a child that has one thread.
 //! SGL001, SHR001 and SHR002 defer their findings here and drop those in
 //! functions that cannot race.
 
@@ -24,7 +25,9 @@ struct Pending {
 /// held at each: a function whose every call in the module holds a lock
 /// runs under it (`with _lock: parser = _get_parser()`). Also the
 /// functions installed as signal handlers (`signal.signal(SIGTERM,
-/// on_term)`): Python runs those only in the main thread. Rules defer
+/// on_term)`): Python runs those only in the main thread; and child fork
+/// handlers (`os.register_at_fork(after_in_child=reseed)`), which run in
+/// a child that has one thread. Rules defer
 /// their findings here and report them once the whole module has been
 /// seen.
 #[derive(Default)]
@@ -32,8 +35,9 @@ pub(crate) struct Callers {
     /// `name` or `Class.name` -> (calls with a thread lock held, calls
     /// without).
     counts: HashMap<String, (usize, usize)>,
-    /// Names of functions passed to `signal.signal`.
-    signal_handlers: HashSet<String>,
+    /// Names of functions installed as signal handlers or as fork
+    /// handlers of the child.
+    one_thread_handlers: HashSet<String>,
     pending: Vec<Pending>,
 }
 
@@ -54,16 +58,16 @@ impl Callers {
 
     /// Reports the deferred findings, except those in a function that the
     /// module only calls with a thread lock held or installs as a signal
-    /// handler.
+    /// or child fork handler.
     pub(crate) fn report(&mut self, out: &mut Vec<Diagnostic>) {
         for pending in std::mem::take(&mut self.pending) {
             let locked = pending
                 .key
                 .is_some_and(|function| self.always_locked(&function));
-            let signal_handler = pending
+            let one_thread = pending
                 .innermost
-                .is_some_and(|function| self.signal_handlers.contains(&function));
-            if !locked && !signal_handler {
+                .is_some_and(|function| self.one_thread_handlers.contains(&function));
+            if !locked && !one_thread {
                 out.push(pending.diagnostic);
             }
         }
@@ -71,8 +75,8 @@ impl Callers {
 
     pub(crate) fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr) {
         let Expr::Call(call) = expr else { return };
-        if let Some(handler) = installed_signal_handler(cx, call) {
-            self.signal_handlers.insert(handler.to_string());
+        if let Some(handler) = installed_one_thread_handler(cx, call) {
+            self.one_thread_handlers.insert(handler.to_string());
         }
         let key = match call.func.as_ref() {
             Expr::Name(name) => name.id.to_string(),
@@ -100,23 +104,31 @@ impl Callers {
     }
 }
 
-/// The function named in `signal.signal(signum, handler)`.
-fn installed_signal_handler<'c>(cx: &PyContext<'_>, call: &'c ast::ExprCall) -> Option<&'c str> {
-    // Resolving allocates: only for calls that can be `signal.signal`.
-    let named_signal = match call.func.as_ref() {
-        Expr::Attribute(attribute) => attribute.attr.as_str() == "signal",
-        Expr::Name(name) => name.id.as_str() == "signal",
-        _ => false,
+/// The function a call installs where only one thread runs it: the
+/// handler of `signal.signal(signum, handler)` (Python runs it in the main
+/// thread) or the `after_in_child` of `os.register_at_fork` (a child just
+/// forked has one thread).
+fn installed_one_thread_handler<'c>(
+    cx: &PyContext<'_>,
+    call: &'c ast::ExprCall,
+) -> Option<&'c str> {
+    // Resolving allocates: only for calls that can be one of the two.
+    let callee = match call.func.as_ref() {
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        Expr::Name(name) => name.id.as_str(),
+        _ => return None,
     };
-    if !named_signal || cx.resolve(&call.func).as_deref() != Some("signal.signal") {
-        return None;
-    }
-    let handler = match call.arguments.args.get(1) {
-        Some(handler) => handler,
-        None => call
-            .arguments
-            .find_keyword("handler")
-            .map(|keyword| &keyword.value)?,
+    let handler = match callee {
+        "signal" if cx.resolve(&call.func).as_deref() == Some("signal.signal") => {
+            match call.arguments.args.get(1) {
+                Some(handler) => handler,
+                None => &call.arguments.find_keyword("handler")?.value,
+            }
+        }
+        "register_at_fork" if cx.resolve(&call.func).as_deref() == Some("os.register_at_fork") => {
+            &call.arguments.find_keyword("after_in_child")?.value
+        }
+        _ => return None,
     };
     let Expr::Name(name) = handler else {
         return None;

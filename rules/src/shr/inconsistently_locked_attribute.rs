@@ -90,6 +90,14 @@ declare_rule! {
     /// own lock (`with router.condition: router.pop()`) runs under that
     /// lock. Reads, accesses from other classes and from nested functions
     /// are not checked.
+    ///
+    /// Locks are taken by `with`, by `acquire()` up to `release()`, by a
+    /// module helper whose whole body acquires one, by callables named
+    /// `lock_*` / `unlock_*` that the class does not define itself
+    /// (bound to a lock's `acquire` and `release` elsewhere), and by a
+    /// `Condition` of any library built over a known lock. A release in
+    /// a block that then leaves (`except: lock.release(); raise`) does
+    /// not end the hold for the code after it.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {
         code: "SHR003",
         name: "inconsistently-locked-attribute",

@@ -86,7 +86,11 @@ declare_rule! {
     /// the module holds a thread lock is taken to run under it; a lock held
     /// by callers elsewhere is not seen, and functions named `*_locked` /
     /// `_unlocked*` or wrapped in a locking decorator (`@synchronized`,
-    /// `@lock`) are trusted to run under it. Scope counters (`global
+    /// `@lock`) are trusted to run under it. Signal handlers
+    /// (`signal.signal(SIGTERM, on_term)`, or the `(signum, frame)`
+    /// signature) run on the main thread and child fork handlers
+    /// (`os.register_at_fork(after_in_child=reseed)`) in a child with one
+    /// thread: neither is flagged. Scope counters (`global
     /// depth; depth += 1` directly followed by a `try` whose `finally`
     /// does `depth -= 1`) track one caller's nesting (trace indentation, a
     /// "loop is running" flag) and are not flagged; a tally raised and
