@@ -6,7 +6,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{FunctionFrame, PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, Callers};
-use crate::shr::{container_sharing, is_container, Sharing};
+use crate::shr::{container_sharing, is_container, is_thread_identity, Sharing};
 
 declare_rule! {
     /// ## What it does
@@ -63,7 +63,9 @@ declare_rule! {
     /// also own). Code in constructors and set-up functions
     /// (`__init__`, `__post_init__`, `setup*`, `init*`, `configure*`,
     /// `register*`, ..., by the function's own name) runs once, while an
-    /// object or the program is set up, and is not reported. Neither is a
+    /// object or the program is set up, and is not reported. Neither is an
+    /// entry keyed by the running thread (`d[threading.get_ident()]`, or a
+    /// local bound to it): each thread touches only its own. Nor is a
     /// table of hook functions (`if t not in hooks: hooks[t] = []` then
     /// `hooks[t].append(hook_func)`, a parameter named `func`, `fn`,
     /// `hook`, `*_func`, `*_hook`): code registers hooks while it is set
@@ -308,7 +310,9 @@ fn inserts(cx: &PyContext<'_>, stmt: &Stmt) -> Vec<(String, String)> {
                 // A registry of new instances is SGL001's finding.
                 let registry = matches!(subscript.value.as_ref(), Expr::Name(_))
                     && is_instance_construction(cx, &assign.value);
-                if !registry && inserts_identity(cx, &assign.value) {
+                // `d[threading.get_ident()] = []`: each thread's own entry.
+                let per_thread = is_thread_identity(cx, &subscript.slice);
+                if !registry && !per_thread && inserts_identity(cx, &assign.value) {
                     found.push((
                         cx.text(subscript.value.as_ref()).to_string(),
                         cx.text(subscript.slice.as_ref()).to_string(),

@@ -137,3 +137,28 @@ pub(crate) fn owns_thread_lock(cx: &PyContext<'_>, class: &str) -> bool {
     cx.class_locks(class)
         .any(|(_, kind)| kind == LockKind::Threading)
 }
+
+/// Calls that name the running thread.
+const THREAD_IDENTITY_CALLS: &[&str] = &[
+    "threading.get_ident",
+    "threading.get_native_id",
+    "threading.current_thread",
+    "_thread.get_ident",
+];
+
+/// True when `key` names the running thread: `threading.get_ident()`,
+/// or a local bound to it (`thread_id = threading.get_ident()`). Each
+/// thread then reads and writes only its own entry, and a check-then-act
+/// on it cannot race with another thread's.
+pub(crate) fn is_thread_identity(cx: &PyContext<'_>, key: &Expr) -> bool {
+    let key = match key {
+        Expr::Name(name) => match cx.value_of(name.id.as_str()) {
+            Some(value) => value,
+            None => return false,
+        },
+        other => other,
+    };
+    let Expr::Call(call) = key else { return false };
+    cx.resolve(&call.func)
+        .is_some_and(|name| THREAD_IDENTITY_CALLS.contains(&name.as_str()))
+}
