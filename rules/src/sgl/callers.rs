@@ -35,8 +35,8 @@ pub(crate) struct Callers {
     /// `name` or `Class.name` -> (calls with a thread lock held, calls
     /// without).
     counts: HashMap<String, (usize, usize)>,
-    /// Names of functions installed as signal handlers or as fork
-    /// handlers of the child.
+    /// Names of functions installed as signal handlers, fork handlers of
+    /// the child or gc callbacks.
     one_thread_handlers: HashSet<String>,
     pending: Vec<Pending>,
 }
@@ -104,10 +104,11 @@ impl Callers {
     }
 }
 
-/// The function a call installs where only one thread runs it: the
-/// handler of `signal.signal(signum, handler)` (Python runs it in the main
-/// thread) or the `after_in_child` of `os.register_at_fork` (a child just
-/// forked has one thread).
+/// The function a call installs where only one thread runs it at a time:
+/// the handler of `signal.signal(signum, handler)` (Python runs it in the
+/// main thread), the `after_in_child` of `os.register_at_fork` (a child
+/// just forked has one thread), or a callback added to `gc.callbacks`
+/// (collections never run two at once).
 fn installed_one_thread_handler<'c>(
     cx: &PyContext<'_>,
     call: &'c ast::ExprCall,
@@ -127,6 +128,12 @@ fn installed_one_thread_handler<'c>(
         }
         "register_at_fork" if cx.resolve(&call.func).as_deref() == Some("os.register_at_fork") => {
             &call.arguments.find_keyword("after_in_child")?.value
+        }
+        "append" if cx.resolve(&call.func).as_deref() == Some("gc.callbacks.append") => {
+            call.arguments.args.first()?
+        }
+        "insert" if cx.resolve(&call.func).as_deref() == Some("gc.callbacks.insert") => {
+            call.arguments.args.get(1)?
         }
         _ => return None,
     };

@@ -90,7 +90,8 @@ declare_rule! {
     /// (`signal.signal(SIGTERM, on_term)`, or the `(signum, frame)`
     /// signature) run on the main thread and child fork handlers
     /// (`os.register_at_fork(after_in_child=reseed)`) in a child with one
-    /// thread: neither is flagged. Scope counters (`global
+    /// thread, and `gc.callbacks` run one collection at a time: none of
+    /// them is flagged. Scope counters (`global
     /// depth; depth += 1` directly followed by a `try` whose `finally`
     /// does `depth -= 1`) track one caller's nesting (trace indentation, a
     /// "loop is running" flag) and are not flagged; a tally raised and
