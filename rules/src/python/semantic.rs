@@ -132,12 +132,17 @@ impl FunctionFrame<'_> {
     /// `handler`) are not counted: event systems subscribe them at run
     /// time, per connection or per request.
     pub fn takes_hook_function(&self, name: &str) -> bool {
-        let is_parameter = self.def.is_some_and(|def| {
+        self.has_parameter(name) && names_a_hook_function(name)
+    }
+
+    /// True when `name` is one of this function's parameters (any kind:
+    /// positional, keyword-only, `*args`, `**kwargs`).
+    pub fn has_parameter(&self, name: &str) -> bool {
+        self.def.is_some_and(|def| {
             def.parameters
                 .iter()
                 .any(|parameter| parameter.name().as_str() == name)
-        });
-        is_parameter && names_a_hook_function(name)
+        })
     }
 }
 
@@ -946,6 +951,17 @@ impl<'a> MethodPrescan<'a, '_> {
     }
 }
 
+/// The last part of a name or an attribute: `lock` for `lock`,
+/// `ThreadPoolExecutor` for `futures.ThreadPoolExecutor`, `user` for
+/// `self.user`.
+pub(crate) fn last_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+        _ => None,
+    }
+}
+
 /// `x` for `self.x`.
 pub(crate) fn self_attribute(expr: &Expr) -> Option<&str> {
     let Expr::Attribute(attribute) = expr else {
@@ -960,10 +976,8 @@ pub(crate) fn self_attribute(expr: &Expr) -> Option<&str> {
 /// A name or attribute whose last part says it is a lock: `_lock`,
 /// `self.state_lock`, `mutex`, `self._sem`.
 fn looks_like_lock(expr: &Expr) -> bool {
-    let last = match expr {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        _ => return false,
+    let Some(last) = last_name(expr) else {
+        return false;
     };
     let last = last.to_ascii_lowercase();
     last.ends_with("lock")

@@ -8,7 +8,7 @@ use ruff_python_ast::{self as ast, Expr};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::api::Diagnostic;
-use crate::python::PyContext;
+use crate::python::{last_name, PyContext};
 
 /// A deferred finding and the function it is in.
 struct Pending {
@@ -114,11 +114,7 @@ fn installed_one_thread_handler<'c>(
     call: &'c ast::ExprCall,
 ) -> Option<&'c str> {
     // Resolving allocates: only for calls that can be one of the two.
-    let callee = match call.func.as_ref() {
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        Expr::Name(name) => name.id.as_str(),
-        _ => return None,
-    };
+    let callee = last_name(&call.func)?;
     let handler = match callee {
         "signal" if cx.resolve(&call.func).as_deref() == Some("signal.signal") => {
             match call.arguments.args.get(1) {
@@ -200,10 +196,8 @@ fn is_locking_decorator(decorator: &ast::Decorator) -> bool {
         Expr::Call(call) => call.func.as_ref(),
         other => other,
     };
-    let name = match expr {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        _ => return false,
+    let Some(name) = last_name(expr) else {
+        return false;
     };
     let name = name.trim_start_matches('_').to_ascii_lowercase();
     matches!(

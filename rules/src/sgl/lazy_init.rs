@@ -6,7 +6,7 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::api::glob_match;
-use crate::python::PyContext;
+use crate::python::{last_name, PyContext};
 use crate::sgl::caller_holds_lock_by_convention;
 
 /// A store that completes a lazy initialisation: the assignment inside
@@ -325,12 +325,13 @@ pub(crate) fn builds_shared_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     {
         return true;
     }
-    let callee = match call.func.as_ref() {
-        // `context.Manager()` of a `multiprocessing` context.
-        Expr::Attribute(attribute) if attribute.attr.as_str() == "Manager" => return true,
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        Expr::Name(name) => name.id.as_str(),
-        _ => return false,
+    // `context.Manager()` of a `multiprocessing` context.
+    if matches!(call.func.as_ref(), Expr::Attribute(attribute) if attribute.attr.as_str() == "Manager")
+    {
+        return true;
+    }
+    let Some(callee) = last_name(&call.func) else {
+        return false;
     };
     let shared_types = &cx.settings().shared_types;
     let is_shared = |type_name: &str| {
@@ -344,11 +345,10 @@ pub(crate) fn builds_shared_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     if callee == "cls" || callee == "__new__" {
         return cx.class().is_some_and(|class| {
             is_shared(class.name.as_str())
-                || class.bases().iter().any(|base| match base {
-                    Expr::Name(name) => is_shared(name.id.as_str()),
-                    Expr::Attribute(attribute) => is_shared(attribute.attr.as_str()),
-                    _ => false,
-                })
+                || class
+                    .bases()
+                    .iter()
+                    .any(|base| last_name(base).is_some_and(is_shared))
         });
     }
     // `create_pool(..)`, `make_executor(..)`: what the factory makes.
@@ -409,13 +409,10 @@ pub(crate) fn is_instance_construction(cx: &PyContext<'_>, value: &Expr) -> bool
 }
 
 fn is_capitalized_name(expr: &Expr) -> bool {
-    let last = match expr {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        _ => return false,
-    };
-    last.trim_start_matches('_')
-        .starts_with(|c: char| c.is_ascii_uppercase())
+    last_name(expr).is_some_and(|last| {
+        last.trim_start_matches('_')
+            .starts_with(|c: char| c.is_ascii_uppercase())
+    })
 }
 
 /// Factory functions that return a new stateful object: `create_engine`,

@@ -20,7 +20,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::Span;
-use crate::python::PyContext;
+use crate::python::{last_name, PyContext};
 
 /// Words in the name of a call that subscribes its function arguments to
 /// a stream of events: `listen`, `async_listen`, `add_listener`,
@@ -194,10 +194,8 @@ fn bind(target: &Expr, carried: &mut HashSet<String>) {
 
 /// The callee's last name says it subscribes its function arguments.
 fn is_subscription(func: &Expr) -> bool {
-    let name = match func {
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        Expr::Name(name) => name.id.as_str(),
-        _ => return false,
+    let Some(name) = last_name(func) else {
+        return false;
     };
     let name = name.to_ascii_lowercase();
     ROUTE_CALLS.contains(&name.as_str())

@@ -4,7 +4,7 @@
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use crate::python::PyContext;
+use crate::python::{last_name, PyContext};
 
 /// What a container holds, which decides what growth counts.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,10 @@ pub(super) fn is_record(cx: &PyContext<'_>, value: &Expr) -> bool {
 /// A tuple or list of literals and parameters of the enclosing function,
 /// among them its `*args` or `**kwargs`.
 fn bundles_parameters(cx: &PyContext<'_>, value: &Expr) -> bool {
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    let Some(def) = frame.def else {
         return false;
     };
     let variadic: Vec<&str> = [&def.parameters.vararg, &def.parameters.kwarg]
@@ -67,14 +70,14 @@ fn bundles_parameters(cx: &PyContext<'_>, value: &Expr) -> bool {
         .flatten()
         .map(|parameter| parameter.name.as_str())
         .collect();
-    let is_parameter = |name: &str| def.parameters.iter().any(|p| p.name().as_str() == name);
     let items = match value {
         Expr::Tuple(tuple) => &tuple.elts,
         Expr::List(list) => &list.elts,
         _ => return false,
     };
     let is_part = |item: &Expr| {
-        is_constant(item) || matches!(item, Expr::Name(name) if is_parameter(name.id.as_str()))
+        is_constant(item)
+            || matches!(item, Expr::Name(name) if frame.has_parameter(name.id.as_str()))
     };
     let has_variadic = items
         .iter()
@@ -115,7 +118,7 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
                 || (attr == "hex" && is_id_like(cx, &attribute.value))
                 // `request.id`, `user.id`: the id of a thing, when
                 // `request_id`, `user_id` would be id-like.
-                || (attr == "id" && owner_name(&attribute.value)
+                || (attr == "id" && last_name(&attribute.value)
                     .is_some_and(|owner| is_id_like_name(cx, &format!("{owner}_id"))))
         }
         Expr::Call(call) => {
@@ -144,15 +147,6 @@ fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
         && (name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name))
 }
 
-/// `request` in `request.id`, `user` in `self.user.id`.
-fn owner_name(owner: &Expr) -> Option<&str> {
-    match owner {
-        Expr::Name(name) => Some(name.id.as_str()),
-        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
-        _ => None,
-    }
-}
-
 /// `registry.append(func)` in a decorator or `register(func)` that returns
 /// its parameter, also within a record (`registry.append((priority, cls));
 /// return cls`), and `hooks.append(hook_func)` of a parameter that carries
@@ -169,10 +163,7 @@ pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool 
         let Expr::Name(added) = added else {
             return false;
         };
-        let is_parameter = def
-            .parameters
-            .iter()
-            .any(|parameter| parameter.name().as_str() == added.id.as_str());
+        let is_parameter = frame.has_parameter(added.id.as_str());
         let returns_it = def.body.iter().any(|stmt| {
             matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
                 if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
