@@ -464,6 +464,10 @@ impl<'a> Checker<'a> {
 
     fn acquire(&mut self, lock: &Expr, kind: LockKind, span: crate::api::Span, waits: bool) {
         let key = self.cx.text(lock).to_string();
+        self.hold(key, kind, span, waits);
+    }
+
+    fn hold(&mut self, key: String, kind: LockKind, span: crate::api::Span, waits: bool) {
         self.cx.semantic.held.push(HeldLock {
             key,
             kind,
@@ -544,19 +548,9 @@ impl<'a> Checker<'a> {
     /// `tracer.lock_data()`: a method named for taking one.
     fn acquire_helper_call(&mut self, expr: &Expr) {
         if let Some(LockHelper::Acquire(key)) = self.lock_helper_called(expr) {
-            self.cx.semantic.held.push(HeldLock {
-                key,
-                kind: LockKind::Threading,
-                span: expr.range().into(),
-                waits: true,
-            });
+            self.hold(key, LockKind::Threading, expr.range().into(), true);
         } else if let Some((true, key)) = self.named_lock_method(expr) {
-            self.cx.semantic.held.push(HeldLock {
-                key,
-                kind: LockKind::Unknown,
-                span: expr.range().into(),
-                waits: true,
-            });
+            self.hold(key, LockKind::Unknown, expr.range().into(), true);
         }
     }
 
@@ -719,7 +713,6 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// `(receiver, method)` for `receiver.method(...)`.
 /// `lock.acquire(False)`, `acquire(blocking=False)`, `acquire(timeout=0)`:
 /// takes the lock only if it is free.
 fn is_try_lock(acquire: &Expr) -> bool {
@@ -748,6 +741,7 @@ fn leaves_block(body: &[Stmt]) -> bool {
     )
 }
 
+/// `(receiver, method)` for `receiver.method(...)`.
 fn method_call(expr: &Expr) -> Option<(&Expr, &str)> {
     let Expr::Call(call) = expr else { return None };
     let Expr::Attribute(attribute) = call.func.as_ref() else {
