@@ -91,7 +91,8 @@ impl<'a> PyContext<'a> {
 
     /// True when the innermost named function says in its text (a comment
     /// or the docstring) that it is not thread-safe: "This is not
-    /// thread-safe", "not particularly threadsafe". Its author has looked
+    /// thread-safe", "not particularly threadsafe", "It does not use any
+    /// thread safety locks". Its author has looked
     /// at the race and documented it; a finding would repeat them.
     pub fn function_disclaims_thread_safety(&self) -> bool {
         let Some(def) = self
@@ -111,14 +112,20 @@ impl<'a> PyContext<'a> {
             .map(str::to_ascii_lowercase)
             .collect();
         words.iter().enumerate().any(|(index, word)| {
-            let safety = matches!(word.as_str(), "thread-safe" | "threadsafe")
-                || (word == "safe" && index > 0 && words[index - 1] == "thread");
+            let safety = matches!(
+                word.as_str(),
+                "thread-safe" | "threadsafe" | "thread-safety"
+            ) || (matches!(word.as_str(), "safe" | "safety")
+                && index > 0
+                && words[index - 1] == "thread");
             // "not thread-safe", "isn't threadsafe", "not particularly
-            // thread safe": a negation at most three words before.
+            // thread safe", "does not use any thread safety locks",
+            // "without thread-safety": a negation at most three words
+            // before.
             safety
-                && words[index.saturating_sub(4)..index]
-                    .iter()
-                    .any(|before| before == "not" || before.ends_with("n't"))
+                && words[index.saturating_sub(4)..index].iter().any(|before| {
+                    matches!(before.as_str(), "not" | "no" | "without") || before.ends_with("n't")
+                })
         })
     }
 

@@ -359,6 +359,11 @@ fn a_function_can_disclaim_thread_safety() {
         "    \"\"\"Counts (the counter is not particularly\n    threadsafe).\"\"\""
     ));
     assert!(disclaims("    # isn't thread safe"));
+    assert!(disclaims(
+        "    \"\"\"Fast path.\n\n    - It does not use any thread safety locks.\"\"\""
+    ));
+    assert!(disclaims("    # runs without thread-safety guarantees"));
+    assert!(!disclaims("    # thread safety: the caller holds the lock"));
     assert!(!disclaims("    # thread-safe: guarded by the caller"));
     assert!(!disclaims("    x = 1"));
 }

@@ -1,10 +1,13 @@
 //! What a module's own calls say about where each of its functions runs:
-//! always under a thread lock, or as a signal handler on the main thread
-//! or a fork handler in a child that has one thread.
+//! always under a thread lock, or on one thread at a time: a signal
+//! handler on the main thread, a fork handler in a child that has one
+//! thread, a gc callback, a pool's result callback, or the loop of a
+//! thread the module starts once.
 //! SGL001, SHR001 and SHR002 defer their findings here and drop those in
 //! functions that cannot race.
 
-use ruff_python_ast::{self as ast, Expr};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::api::Diagnostic;
@@ -17,6 +20,8 @@ struct Pending {
     key: Option<String>,
     /// The innermost named function, nested or not.
     innermost: Option<String>,
+    /// The innermost function's body is a loop (see [`runs_a_loop`]).
+    innermost_loops: bool,
     diagnostic: Diagnostic,
 }
 
@@ -36,8 +41,14 @@ pub(crate) struct Callers {
     /// without).
     counts: HashMap<String, (usize, usize)>,
     /// Names of functions installed as signal handlers, fork handlers of
-    /// the child or gc callbacks.
+    /// the child, gc callbacks or pool result callbacks.
     one_thread_handlers: HashSet<String>,
+    /// `threading.Thread(target=f)` per target name: how many threads the
+    /// module's code starts on it, a start inside a loop counting as many.
+    thread_targets: HashMap<String, usize>,
+    /// Callee name -> the one function whose body calls it, when exactly
+    /// one call in the module names it (`None` once a second call does).
+    sole_caller: HashMap<String, Option<String>>,
     pending: Vec<Pending>,
 }
 
@@ -52,24 +63,42 @@ impl Callers {
         self.pending.push(Pending {
             key: caller_key(cx),
             innermost: innermost.map(|def| def.name.to_string()),
+            innermost_loops: innermost.is_some_and(runs_a_loop),
             diagnostic,
         });
     }
 
     /// Reports the deferred findings, except those in a function that the
-    /// module only calls with a thread lock held or installs as a signal
-    /// or child fork handler.
+    /// module only calls with a thread lock held, installs as a one-thread
+    /// handler, or runs as the loop of a thread it starts once.
     pub(crate) fn report(&mut self, out: &mut Vec<Diagnostic>) {
         for pending in std::mem::take(&mut self.pending) {
             let locked = pending
                 .key
                 .is_some_and(|function| self.always_locked(&function));
-            let one_thread = pending
-                .innermost
-                .is_some_and(|function| self.one_thread_handlers.contains(&function));
+            let one_thread = pending.innermost.is_some_and(|function| {
+                self.one_thread_handlers.contains(&function)
+                    || (pending.innermost_loops && self.runs_on_its_own_thread(&function))
+            });
             if !locked && !one_thread {
                 out.push(pending.diagnostic);
             }
+        }
+    }
+
+    /// `gc.hooks.on_gc_collect_step = hook`: PyPy's gc hooks, installed by
+    /// assignment, run one collection at a time like `gc.callbacks`.
+    pub(crate) fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt) {
+        let Stmt::Assign(assign) = stmt else { return };
+        let (Some(Expr::Attribute(target)), Expr::Name(hook)) =
+            (assign.targets.first(), assign.value.as_ref())
+        else {
+            return;
+        };
+        if target.attr.as_str().starts_with("on_gc_")
+            && cx.resolve(&target.value).as_deref() == Some("gc.hooks")
+        {
+            self.one_thread_handlers.insert(hook.id.to_string());
         }
     }
 
@@ -78,8 +107,23 @@ impl Callers {
         if let Some(handler) = installed_one_thread_handler(cx, call) {
             self.one_thread_handlers.insert(handler.to_string());
         }
+        if let Some(target) = started_thread_target(cx, call) {
+            let starts = if in_loop(cx, call.range()) { 2 } else { 1 };
+            *self.thread_targets.entry(target.to_string()).or_default() += starts;
+        }
         let key = match call.func.as_ref() {
-            Expr::Name(name) => name.id.to_string(),
+            Expr::Name(name) => {
+                let caller = cx
+                    .functions()
+                    .last()
+                    .and_then(|frame| frame.def)
+                    .map(|def| def.name.to_string());
+                self.sole_caller
+                    .entry(name.id.to_string())
+                    .and_modify(|sole| *sole = None)
+                    .or_insert(caller);
+                name.id.to_string()
+            }
             Expr::Attribute(method) => match (method.value.as_ref(), cx.class()) {
                 (Expr::Name(receiver), Some(class)) if receiver.id.as_str() == "self" => {
                     format!("{}.{}", class.name, method.attr)
@@ -96,6 +140,19 @@ impl Callers {
         }
     }
 
+    /// True when the module starts one thread on `function`, or on the one
+    /// function that calls it (`target=run_guarded`, which wraps `run()` in
+    /// a `try` to log its death).
+    fn runs_on_its_own_thread(&self, function: &str) -> bool {
+        let started_once = |name: &str| self.thread_targets.get(name) == Some(&1);
+        started_once(function)
+            || self
+                .sole_caller
+                .get(function)
+                .and_then(Option::as_deref)
+                .is_some_and(started_once)
+    }
+
     /// True when the module calls `function` and always with a lock held.
     fn always_locked(&self, function: &str) -> bool {
         self.counts
@@ -107,15 +164,25 @@ impl Callers {
 /// The function a call installs where only one thread runs it at a time:
 /// the handler of `signal.signal(signum, handler)` (Python runs it in the
 /// main thread), the `after_in_child` of `os.register_at_fork` (a child
-/// just forked has one thread), or a callback added to `gc.callbacks`
-/// (collections never run two at once).
+/// just forked has one thread), a callback added to `gc.callbacks`
+/// (collections never run two at once), or the `callback` /
+/// `error_callback` of a `multiprocessing` pool's `apply_async`,
+/// `map_async` or `starmap_async` (the pool's one result-handler thread
+/// runs them in turn).
 fn installed_one_thread_handler<'c>(
     cx: &PyContext<'_>,
     call: &'c ast::ExprCall,
 ) -> Option<&'c str> {
-    // Resolving allocates: only for calls that can be one of the two.
+    // Resolving allocates: only for calls that can be one of these.
     let callee = last_name(&call.func)?;
     let handler = match callee {
+        "apply_async" | "map_async" | "starmap_async" => {
+            &call
+                .arguments
+                .find_keyword("callback")
+                .or_else(|| call.arguments.find_keyword("error_callback"))?
+                .value
+        }
         "signal" if cx.resolve(&call.func).as_deref() == Some("signal.signal") => {
             match call.arguments.args.get(1) {
                 Some(handler) => handler,
@@ -137,6 +204,69 @@ fn installed_one_thread_handler<'c>(
         return None;
     };
     Some(name.id.as_str())
+}
+
+/// The function a `threading.Thread(target=f)` (or `target=self.f`) call
+/// runs.
+fn started_thread_target<'c>(cx: &PyContext<'_>, call: &'c ast::ExprCall) -> Option<&'c str> {
+    if last_name(&call.func)? != "Thread"
+        || cx.resolve(&call.func).as_deref() != Some("threading.Thread")
+    {
+        return None;
+    }
+    match &call.arguments.find_keyword("target")?.value {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(method) if matches!(method.value.as_ref(), Expr::Name(receiver) if receiver.id.as_str() == "self") => {
+            Some(method.attr.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// True when `range` lies in the body of a `for` or `while` loop of the
+/// function being walked: code that may run many times per call.
+fn in_loop(cx: &PyContext<'_>, range: TextRange) -> bool {
+    struct Loops {
+        range: TextRange,
+        found: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Loops {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            if self.found || !stmt.range().contains_range(self.range) {
+                return;
+            }
+            match stmt {
+                Stmt::For(_) | Stmt::While(_) => self.found = true,
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                other => ruff_python_ast::visitor::walk_stmt(self, other),
+            }
+        }
+    }
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let mut loops = Loops {
+        range,
+        found: false,
+    };
+    ruff_python_ast::visitor::Visitor::visit_body(&mut loops, &def.body);
+    loops.found
+}
+
+/// True when the function's body is a long-running loop: a `while`
+/// statement at its top level, or directly in a top-level `try` or
+/// `with` (`while not stopped: msg = sock.recv(); ...`), the shape of a
+/// receiver or bootstrap thread.
+fn runs_a_loop(def: &ast::StmtFunctionDef) -> bool {
+    fn has_while(body: &[Stmt]) -> bool {
+        body.iter().any(|stmt| match stmt {
+            Stmt::While(_) => true,
+            Stmt::Try(try_stmt) => try_stmt.body.iter().any(|s| matches!(s, Stmt::While(_))),
+            Stmt::With(with) => with.body.iter().any(|s| matches!(s, Stmt::While(_))),
+            _ => false,
+        })
+    }
+    has_while(&def.body)
 }
 
 /// `def on_term(signum, frame)`: the parameters Python passes a signal

@@ -171,6 +171,7 @@ struct PyUnsynchronizedLazySingleton {
 
 impl PythonRule for PyUnsynchronizedLazySingleton {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.calls.on_stmt(cx, stmt);
         let Some(store) = self.tracker.on_stmt(cx, stmt) else {
             return;
         };

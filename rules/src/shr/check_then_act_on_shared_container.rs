@@ -122,6 +122,7 @@ impl PythonRule for CheckThenActOnSharedContainer {
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        self.calls.on_stmt(cx, stmt);
         self.open.retain(|check| check.body.contains(stmt.start()));
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
         if function.is_none()

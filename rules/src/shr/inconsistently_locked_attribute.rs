@@ -143,6 +143,10 @@ struct InconsistentlyLockedAttribute {
     /// Findings wait for the module's end, where all outside calls of
     /// their method are known.
     pending: Vec<PendingWrite>,
+    /// The last function asked about, by start offset, and whether it
+    /// disclaims thread safety: reading a function's text once, not once
+    /// per write in it.
+    disclaims: Option<(u32, bool)>,
 }
 
 /// An unlocked write, held until the module has been seen.
@@ -179,6 +183,27 @@ impl InconsistentlyLockedAttribute {
         Some((state, frame.name))
     }
 
+    /// [`PyContext::function_disclaims_thread_safety`], once per function.
+    fn function_disclaims_thread_safety(&mut self, cx: &PyContext<'_>) -> bool {
+        let Some(start) = cx
+            .functions()
+            .iter()
+            .rev()
+            .find_map(|frame| frame.def)
+            .map(|def| def.start().to_u32())
+        else {
+            return false;
+        };
+        match self.disclaims {
+            Some((cached, disclaims)) if cached == start => disclaims,
+            _ => {
+                let disclaims = cx.function_disclaims_thread_safety();
+                self.disclaims = Some((start, disclaims));
+                disclaims
+            }
+        }
+    }
+
     fn record(
         &mut self,
         cx: &PyContext<'_>,
@@ -207,6 +232,11 @@ impl InconsistentlyLockedAttribute {
                 // computed from the attribute itself loses updates.
                 Some(value) => reads_attribute(value, attr),
             };
+        // "It does not use any thread safety locks": the author chose a
+        // lock-free path (`emit_fast` beside a locked `emit`).
+        if !locked && self.function_disclaims_thread_safety(cx) {
+            return;
+        }
         let Some((state, method)) = self.method_state(cx) else {
             return;
         };

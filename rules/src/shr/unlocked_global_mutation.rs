@@ -1,4 +1,6 @@
+use ruff_python_ast::helpers::any_over_expr;
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
@@ -131,7 +133,8 @@ struct PyUnlockedGlobalMutation {
     /// Findings wait here until the module's calls are known: one in a
     /// function every caller locks is not reported.
     calls: Callers,
-    /// The module calls a thread API itself (see [`is_thread_api_call`]).
+    /// The module calls a thread API itself (see [`is_thread_api_call`]) or
+    /// subclasses `threading.Thread`.
     calls_thread_api: bool,
 }
 
@@ -153,6 +156,12 @@ impl PythonRule for PyUnlockedGlobalMutation {
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
+        if cx.module_is_concurrent() {
+            self.calls.on_stmt(cx, stmt);
+            if !self.calls_thread_api {
+                self.calls_thread_api = defines_thread_class(cx, stmt);
+            }
+        }
         let global = match stmt {
             Stmt::AugAssign(aug_assign) if extends_list_in_place(cx, aug_assign) => None,
             Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => mutated_global(cx, target),
@@ -171,6 +180,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
         // The statement is a candidate; now the (costlier) context checks.
         if !cx.module_is_concurrent()
             || is_scope_counter(cx, stmt)
+            || is_reset_first(cx, stmt, global)
             || cx.holds_thread_lock()
             || caller_holds_lock_by_convention(cx)
             || runs_single_threaded(cx)
@@ -195,16 +205,61 @@ impl PythonRule for PyUnlockedGlobalMutation {
 
 /// True when `expr` calls into `threading`, `_thread`, `concurrent.futures`
 /// or `queue`: starts a thread, makes a lock, an executor or a thread
-/// queue, asks for the thread id. A module that only imports them (to
-/// catch `queue.Empty`) or imports a server framework gives no sign that
-/// its own counters are updated from several threads: an update there is
-/// held back unless such a call turns up.
+/// queue. A module that only imports them (to catch `queue.Empty`) or
+/// imports a server framework gives no sign that its own counters are
+/// updated from several threads: an update there is held back unless
+/// such a call turns up. Asking which thread runs (`get_ident()`,
+/// `current_thread()`) is no such sign either: event-loop patches and
+/// loggers ask it on one thread.
 fn is_thread_api_call(cx: &PyContext<'_>, expr: &Expr) -> bool {
     let Expr::Call(call) = expr else { return false };
     cx.resolve(&call.func).is_some_and(|name| {
         let head = name.split('.').next().unwrap_or(&name);
-        matches!(head, "threading" | "_thread" | "concurrent" | "queue")
+        let asks_identity = matches!(
+            name.rsplit('.').next(),
+            Some(
+                "get_ident" | "get_native_id" | "current_thread" | "currentThread" | "main_thread"
+            )
+        );
+        matches!(head, "threading" | "_thread" | "concurrent" | "queue") && !asks_identity
     })
+}
+
+/// True when the function being walked first sets the global afresh, in a
+/// statement of its own body before the one holding `stmt`: `total = 0`,
+/// then `for group in groups: total += len(group)`. The function builds
+/// the value from scratch, the work of set-up code run before the threads
+/// that use it; two threads running it at once would lose counts to the
+/// reset whatever the update did.
+fn is_reset_first(cx: &PyContext<'_>, stmt: &Stmt, global: &str) -> bool {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    def.body
+        .iter()
+        .take_while(|earlier| !earlier.range().contains_range(stmt.range()))
+        .any(|earlier| match earlier {
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                matches!(targets.as_slice(), [Expr::Name(name)] if name.id.as_str() == global)
+                    && !any_over_expr(
+                        value,
+                        |expr| matches!(expr, Expr::Name(name) if name.id.as_str() == global),
+                    )
+            }
+            _ => false,
+        })
+}
+
+/// `class Worker(threading.Thread)`: the module defines code that runs on
+/// threads of its own.
+fn defines_thread_class(cx: &PyContext<'_>, stmt: &Stmt) -> bool {
+    let Stmt::ClassDef(class) = stmt else {
+        return false;
+    };
+    class
+        .bases()
+        .iter()
+        .any(|base| cx.resolve(base).as_deref() == Some("threading.Thread"))
 }
 
 /// `registry[key] += [item]` / `pending[doc] += futures` with a list on
