@@ -828,7 +828,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
                             self.acquire_call(operand);
                         }
                     }
-                    self.visit_elif_else_clause(clause);
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_leaving_block(&clause.body);
                     self.cx.semantic.held.truncate(depth);
                 }
                 self.conditional_acquire(if_stmt);

@@ -252,6 +252,36 @@ class Heap:
 }
 
 #[test]
+fn a_release_in_an_else_that_leaves_keeps_the_lock_on_the_path_that_falls_through() {
+    let snapshots = probe(
+        r#"
+import threading
+
+lock = threading.Lock()
+
+def take(job):
+    lock.acquire()
+    if job.ready:
+        probe()
+    elif job.failed:
+        lock.release()
+        raise job.error
+    else:
+        lock.release()
+        return None
+    probe()
+    lock.release()
+    probe()
+"#,
+    );
+    let held: Vec<&[String]> = snapshots.iter().map(|s| s.held.as_slice()).collect();
+    assert_eq!(
+        held,
+        [&["lock".to_string()][..], &["lock".to_string()][..], &[]]
+    );
+}
+
+#[test]
 fn class_and_instance_attributes_are_told_apart() {
     let source = r#"
 import threading
