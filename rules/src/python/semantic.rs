@@ -888,6 +888,9 @@ impl<'a> Semantic<'a> {
         if let Some(kind) = self.lock_constructor_kind(expr) {
             return Some(kind);
         }
+        if is_get_lock_call(expr) {
+            return Some(LockKind::Threading);
+        }
         let known = match expr {
             Expr::Name(name) => self
                 .scopes
@@ -971,6 +974,15 @@ pub(crate) fn self_attribute(expr: &Expr) -> Option<&str> {
         Expr::Name(name) if name.id.as_str() == "self" => Some(attribute.attr.as_str()),
         _ => None,
     }
+}
+
+/// `counter.get_lock()`: the lock of a `multiprocessing.Value` or `Array`
+/// (`with counter.get_lock(): counter.value += 1`), an `RLock` that
+/// excludes other threads as well as other processes.
+fn is_get_lock_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call)
+        if call.arguments.is_empty()
+            && matches!(call.func.as_ref(), Expr::Attribute(method) if method.attr.as_str() == "get_lock"))
 }
 
 /// A name or attribute whose last part says it is a lock: `_lock`,

@@ -6,7 +6,7 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::api::glob_match;
-use crate::python::{last_name, PyContext};
+use crate::python::{last_name, LockKind, PyContext};
 use crate::sgl::caller_holds_lock_by_convention;
 
 /// A store that completes a lazy initialisation: the assignment inside
@@ -273,13 +273,22 @@ fn store_key(cx: &PyContext<'_>, target: &Expr) -> Option<String> {
 }
 
 /// True when `value` (possibly awaited) is built by an `asyncio`, `anyio`
-/// or `trio` API (`asyncio.Lock()`, `anyio.CapacityLimiter(..)`): such an
+/// or `trio` API (`asyncio.Lock()`, `anyio.CapacityLimiter(..)`), or is an
+/// instance of a class of this module whose locks are all async ones
+/// (`_RegionContext()`, which holds an `asyncio.Semaphore`): such an
 /// object belongs to one event loop, so only that loop's thread ever uses
 /// it.
 pub(crate) fn is_event_loop_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     let Expr::Call(call) = value else {
         return false;
     };
+    if let Expr::Name(class) = call.func.as_ref() {
+        let mut kinds = cx.class_locks(class.id.as_str()).map(|(_, kind)| kind);
+        let first = kinds.next();
+        if first == Some(LockKind::Async) && kinds.all(|kind| kind == LockKind::Async) {
+            return true;
+        }
+    }
     cx.resolve(&call.func).is_some_and(|name| {
         ["asyncio.", "anyio.", "trio."]
             .iter()

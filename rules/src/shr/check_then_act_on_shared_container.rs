@@ -261,15 +261,47 @@ fn inserts_identity(cx: &PyContext<'_>, value: &Expr) -> bool {
 
 /// True when the function fills `container[key]` with a parameter that
 /// carries a function (`cls._hooks_map[hook_type].append(hook_func)`): a
-/// table of hooks, filled while the program is set up.
+/// table of hooks, filled while the program is set up. The entry may be
+/// filled through a name bound to it (`d[k] = handlers = []`, `handlers =
+/// d[k]`) and the function may go in inside a tuple (`handlers.append((
+/// predicate, func))`).
 fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bool {
     struct Fills<'c, 'a> {
         cx: &'c PyContext<'a>,
         frame: &'c FunctionFrame<'a>,
-        slot: String,
+        /// `container[key]` and the names bound to it.
+        slots: Vec<String>,
         found: bool,
     }
+    impl Fills<'_, '_> {
+        fn is_hook(&self, argument: &Expr) -> bool {
+            match argument {
+                Expr::Name(name) => self.frame.takes_hook_function(name.id.as_str()),
+                Expr::Tuple(tuple) => tuple.iter().any(|element| self.is_hook(element)),
+                _ => false,
+            }
+        }
+    }
     impl<'v> Visitor<'v> for Fills<'_, '_> {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            if let Stmt::Assign(assign) = stmt {
+                let slot = &self.slots[0];
+                let binds_slot = self.cx.text(assign.value.as_ref()) == slot
+                    || assign
+                        .targets
+                        .iter()
+                        .any(|target| self.cx.text(target) == slot);
+                if binds_slot {
+                    for target in &assign.targets {
+                        if let Expr::Name(alias) = target {
+                            self.slots.push(alias.id.to_string());
+                        }
+                    }
+                }
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+
         fn visit_expr(&mut self, expr: &'v Expr) {
             if let Expr::Call(call) = expr {
                 if let Expr::Attribute(method) = call.func.as_ref() {
@@ -277,11 +309,13 @@ fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bo
                         method.attr.as_str(),
                         "append" | "appendleft" | "add" | "insert" | "extend"
                     );
-                    if adds && self.cx.text(method.value.as_ref()) == self.slot {
-                        self.found |= call.arguments.args.iter().any(|argument| match argument {
-                            Expr::Name(name) => self.frame.takes_hook_function(name.id.as_str()),
-                            _ => false,
-                        });
+                    let receiver = self.cx.text(method.value.as_ref());
+                    if adds && self.slots.iter().any(|slot| slot == receiver) {
+                        self.found |= call
+                            .arguments
+                            .args
+                            .iter()
+                            .any(|argument| self.is_hook(argument));
                     }
                 }
             }
@@ -295,7 +329,7 @@ fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bo
     let mut fills = Fills {
         cx,
         frame,
-        slot: format!("{container}[{key}]"),
+        slots: vec![format!("{container}[{key}]")],
         found: false,
     };
     fills.visit_body(&def.body);

@@ -414,6 +414,12 @@ impl PythonRule for InconsistentlyLockedAttribute {
     }
 
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        if matches!(expr, Expr::Yield(_) | Expr::YieldFrom(_)) && holds_own_thread_lock(cx) {
+            if let Some((state, _)) = self.method_state(cx) {
+                state.lends_lock = true;
+            }
+            return;
+        }
         let Expr::Call(call) = expr else { return };
         let Expr::Attribute(method) = call.func.as_ref() else {
             return;
@@ -466,8 +472,11 @@ impl PythonRule for InconsistentlyLockedAttribute {
             return;
         };
         // Greenlets switch only at I/O (a write without I/O runs whole);
-        // tests join the threads they start.
-        if cx.module_runs_one_thread_at_a_time() {
+        // tests join the threads they start. A class that lends its lock
+        // to a caller's `with` block has writers the tool cannot follow:
+        // the methods that block calls back (`request_pin()` during a
+        // `with console.ceremony():`) run under that lock.
+        if cx.module_runs_one_thread_at_a_time() || state.lends_lock {
             return;
         }
         let exclusive = state.exclusive_helpers();

@@ -80,6 +80,10 @@ pub(super) struct ClassState {
     /// Locked blocks that re-initialise many attributes at once (see
     /// [`super::is_reset_block`]).
     pub(super) reset_blocks: Vec<TextRange>,
+    /// A method yields while holding the object's lock (`@contextmanager
+    /// def session(self): with self.lock: yield`): the caller's `with`
+    /// block runs under it, and so do the methods that block calls back.
+    pub(super) lends_lock: bool,
 }
 
 impl ClassState {
