@@ -32,14 +32,19 @@ struct Pending {
 /// functions installed as signal handlers (`signal.signal(SIGTERM,
 /// on_term)`): Python runs those only in the main thread; and child fork
 /// handlers (`os.register_at_fork(after_in_child=reseed)`), which run in
-/// a child that has one thread. Rules defer
+/// a child that has one thread. A function whose every call is made by a
+/// coroutine, and that is never handed on (to `asyncio.to_thread`, an
+/// executor, a thread), runs on the event loop's thread. Rules defer
 /// their findings here and report them once the whole module has been
 /// seen.
 #[derive(Default)]
 pub(crate) struct Callers {
-    /// `name` or `Class.name` -> (calls with a thread lock held, calls
-    /// without).
-    counts: HashMap<String, (usize, usize)>,
+    /// `name` or `Class.name` -> its calls in the module.
+    counts: HashMap<String, CallCounts>,
+    /// Functions passed as an argument (`asyncio.to_thread(f)`,
+    /// `pool.submit(self.f)`, `Thread(target=f)`), by name or `Class.name`:
+    /// they may run anywhere.
+    handed_on: HashSet<String>,
     /// Names of functions installed as signal handlers, fork handlers of
     /// the child, gc callbacks or pool result callbacks.
     one_thread_handlers: HashSet<String>,
@@ -73,9 +78,9 @@ impl Callers {
     /// handler, or runs as the loop of a thread it starts once.
     pub(crate) fn report(&mut self, out: &mut Vec<Diagnostic>) {
         for pending in std::mem::take(&mut self.pending) {
-            let locked = pending
-                .key
-                .is_some_and(|function| self.always_locked(&function));
+            let locked = pending.key.is_some_and(|function| {
+                self.always_locked(&function) || self.runs_on_the_event_loop(&function)
+            });
             let one_thread = pending.innermost.is_some_and(|function| {
                 self.one_thread_handlers.contains(&function)
                     || (pending.innermost_loops && self.runs_on_its_own_thread(&function))
@@ -111,6 +116,7 @@ impl Callers {
             let starts = if in_loop(cx, call.range()) { 2 } else { 1 };
             *self.thread_targets.entry(target.to_string()).or_default() += starts;
         }
+        self.note_handed_on(cx, call);
         let key = match call.func.as_ref() {
             Expr::Name(name) => {
                 let caller = cx
@@ -134,9 +140,36 @@ impl Callers {
         };
         let counts = self.counts.entry(key).or_default();
         if cx.holds_thread_lock() {
-            counts.0 += 1;
+            counts.locked += 1;
         } else {
-            counts.1 += 1;
+            counts.unlocked += 1;
+        }
+        if cx.function().is_some_and(|frame| frame.is_async) {
+            counts.from_coroutines += 1;
+        }
+    }
+
+    /// Records the functions `call` passes on as arguments.
+    fn note_handed_on(&mut self, cx: &PyContext<'_>, call: &ast::ExprCall) {
+        let arguments = call
+            .arguments
+            .args
+            .iter()
+            .chain(call.arguments.keywords.iter().map(|keyword| &keyword.value));
+        for argument in arguments {
+            // A local is not a module-level function: skip the common case
+            // without allocating.
+            if let Expr::Name(name) = argument {
+                if cx
+                    .function()
+                    .is_some_and(|frame| frame.binds_locally(name.id.as_str()))
+                {
+                    continue;
+                }
+            }
+            if let Some(function) = function_key(cx, argument) {
+                self.handed_on.insert(function);
+            }
         }
     }
 
@@ -157,7 +190,43 @@ impl Callers {
     fn always_locked(&self, function: &str) -> bool {
         self.counts
             .get(function)
-            .is_some_and(|&(locked, unlocked)| locked > 0 && unlocked == 0)
+            .is_some_and(|counts| counts.locked > 0 && counts.unlocked == 0)
+    }
+
+    /// True when the module calls `function` only from coroutines and
+    /// never hands it on: it runs on the event loop's thread, whole
+    /// between two `await`s of its caller.
+    fn runs_on_the_event_loop(&self, function: &str) -> bool {
+        !self.handed_on.contains(function)
+            && self.counts.get(function).is_some_and(|counts| {
+                counts.from_coroutines > 0
+                    && counts.from_coroutines == counts.locked + counts.unlocked
+            })
+    }
+}
+
+/// The calls of one function in the module.
+#[derive(Default)]
+struct CallCounts {
+    /// Made with a thread lock held.
+    locked: usize,
+    /// Made without.
+    unlocked: usize,
+    /// Made directly in the body of an `async def`.
+    from_coroutines: usize,
+}
+
+/// `f` or `self.f` as an expression: the function's key in [`Callers`].
+fn function_key(cx: &PyContext<'_>, expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(method) => match (method.value.as_ref(), cx.class()) {
+            (Expr::Name(receiver), Some(class)) if receiver.id.as_str() == "self" => {
+                Some(format!("{}.{}", class.name, method.attr))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -157,9 +157,14 @@ impl LockOrderInversion {
         span: Span,
         outers: &[(String, Span)],
     ) {
-        let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        let Some(frame) = cx.function() else { return };
+        let Some(def) = frame.def else { return };
+        // Set-up code (`__init__`, `init_*`, `setup*`) runs before the
+        // threads that take the locks exist, or in a child just forked:
+        // its order cannot meet another thread's.
+        if frame.name == "__init__" || frame.runs_once_at_setup() {
             return;
-        };
+        }
         // A lock held in a local variable is a different object in every
         // function (and every call): only module, class and `self` locks
         // can be taken in opposite orders by two functions.
