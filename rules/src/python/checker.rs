@@ -6,6 +6,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
+use super::function_roles::FunctionRoles;
 use super::lock_handoff::locks_released_for_caller;
 use super::semantic::{
     source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
@@ -35,6 +36,12 @@ pub trait PythonRule: Send {
     /// After the whole module: for rules that compare places across it.
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
+    /// True when the rule asks [`PyContext::function_roles`]: the walk
+    /// gathers them only for such rules.
+    fn uses_function_roles(&self) -> bool {
+        false
+    }
+
     /// After the walk: what the rule gathered for its project-wide half
     /// (BLK006's calls), if it has one.
     fn take_facts(&mut self) -> Option<CallFacts> {
@@ -49,6 +56,9 @@ pub struct PyContext<'a> {
     /// Test code by its place or its content (see [`PyContext::in_test_file`]).
     test_file: bool,
     semantic: Semantic<'a>,
+    /// Where the module's functions run, gathered as the walk goes; whole
+    /// at [`PythonRule::on_module_exit`].
+    roles: FunctionRoles<'a>,
 }
 
 impl<'a> PyContext<'a> {
@@ -262,6 +272,12 @@ impl<'a> PyContext<'a> {
 
     /// The lock attributes of a class of this module: `self._lock =
     /// threading.Lock()` in any method, or `_lock = Lock()` in its body.
+    /// Where the module's functions run (see [`FunctionRoles`]): whole only
+    /// at [`PythonRule::on_module_exit`].
+    pub fn function_roles(&self) -> &FunctionRoles<'a> {
+        &self.roles
+    }
+
     pub fn class_locks(&self, class: &str) -> impl Iterator<Item = (&str, LockKind)> {
         self.semantic
             .class_locks
@@ -274,6 +290,8 @@ impl<'a> PyContext<'a> {
 struct Checker<'a> {
     cx: PyContext<'a>,
     rules: Vec<Box<dyn PythonRule>>,
+    /// Some rule uses [`PyContext::function_roles`].
+    gathers_roles: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -314,12 +332,15 @@ pub(crate) fn check_with(
     if rules.is_empty() {
         return (Vec::new(), None);
     }
+    let gathers_roles = rules.iter().any(|rule| rule.uses_function_roles());
     let mut checker = Checker {
+        gathers_roles,
         cx: PyContext {
             source,
             settings,
             test_file: place.is_test_support() || is_test_module(&module.body),
             semantic: Semantic::new(module),
+            roles: FunctionRoles::default(),
         },
         rules,
         diagnostics: Vec::new(),
@@ -759,6 +780,11 @@ fn method_call(expr: &Expr) -> Option<(&Expr, &str)> {
 
 impl<'a> Visitor<'a> for Checker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let (Stmt::Assign(_), true) = (stmt, self.gathers_roles) {
+            let mut roles = std::mem::take(&mut self.cx.roles);
+            roles.on_stmt(&self.cx, stmt);
+            self.cx.roles = roles;
+        }
         for rule in &mut self.rules {
             rule.on_stmt(&self.cx, stmt, &mut self.diagnostics);
         }
@@ -841,6 +867,11 @@ impl<'a> Visitor<'a> for Checker<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        if let (Expr::Call(call), true) = (expr, self.gathers_roles) {
+            let mut roles = std::mem::take(&mut self.cx.roles);
+            roles.on_call(&self.cx, call);
+            self.cx.roles = roles;
+        }
         for rule in &mut self.rules {
             rule.on_expr(&self.cx, expr, &mut self.diagnostics);
         }

@@ -3,6 +3,7 @@
 //! trait rules implement.
 
 mod checker;
+mod function_roles;
 mod lock_handoff;
 mod semantic;
 mod test_module;
@@ -13,6 +14,7 @@ pub(crate) use test_module::is_test_function_name;
 mod tests;
 
 pub use checker::{check, check_with_facts, PyContext, PythonRule};
+pub use function_roles::{FunctionKey, FunctionRoles};
 pub use semantic::{
     ClassAttributes, FunctionFrame, HeldLock, InstanceAttribute, LockKind, QualifiedName,
 };

@@ -1,4 +1,4 @@
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::Stmt;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
@@ -171,7 +171,6 @@ struct PyUnsynchronizedLazySingleton {
 
 impl PythonRule for PyUnsynchronizedLazySingleton {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
-        self.calls.on_stmt(cx, stmt);
         let Some(store) = self.tracker.on_stmt(cx, stmt) else {
             return;
         };
@@ -224,12 +223,12 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         self.calls.defer(cx, diagnostic);
     }
 
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
-        self.calls.on_expr(cx, expr);
+    fn uses_function_roles(&self) -> bool {
+        true
     }
 
-    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.calls.report(out);
+    fn on_module_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.calls.report(cx, out);
     }
 }
 

@@ -113,16 +113,15 @@ struct CheckThenActOnSharedContainer {
 }
 
 impl PythonRule for CheckThenActOnSharedContainer {
-    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
-        self.calls.on_expr(cx, expr);
+    fn uses_function_roles(&self) -> bool {
+        true
     }
 
-    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
-        self.calls.report(out);
+    fn on_module_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        self.calls.report(cx, out);
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
-        self.calls.on_stmt(cx, stmt);
         self.open.retain(|check| check.body.contains(stmt.start()));
         let function = cx.function().and_then(|frame| frame.def).map(Ranged::start);
         if function.is_none()

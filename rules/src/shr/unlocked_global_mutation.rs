@@ -141,7 +141,6 @@ struct PyUnlockedGlobalMutation {
 impl PythonRule for PyUnlockedGlobalMutation {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
         if cx.module_is_concurrent() {
-            self.calls.on_expr(cx, expr);
             // One call is enough; resolving every later one would allocate.
             if !self.calls_thread_api {
                 self.calls_thread_api = is_thread_api_call(cx, expr);
@@ -149,18 +148,19 @@ impl PythonRule for PyUnlockedGlobalMutation {
         }
     }
 
-    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn uses_function_roles(&self) -> bool {
+        true
+    }
+
+    fn on_module_exit(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
         if self.calls_thread_api {
-            self.calls.report(out);
+            self.calls.report(cx, out);
         }
     }
 
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
-        if cx.module_is_concurrent() {
-            self.calls.on_stmt(cx, stmt);
-            if !self.calls_thread_api {
-                self.calls_thread_api = defines_thread_class(cx, stmt);
-            }
+        if cx.module_is_concurrent() && !self.calls_thread_api {
+            self.calls_thread_api = defines_thread_class(cx, stmt);
         }
         let global = match stmt {
             Stmt::AugAssign(aug_assign) if extends_list_in_place(cx, aug_assign) => None,
