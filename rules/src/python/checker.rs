@@ -52,6 +52,9 @@ pub trait PythonRule: Send {
 /// What a rule can ask about the point of the walk it is called at.
 pub struct PyContext<'a> {
     source: &'a str,
+    /// The module's top-level statements, for the rare question about the
+    /// whole module that the walk so far cannot answer.
+    module_body: &'a [Stmt],
     settings: &'a Settings,
     /// Test code by its place or its content (see [`PyContext::in_test_file`]).
     test_file: bool,
@@ -272,6 +275,11 @@ impl<'a> PyContext<'a> {
 
     /// The lock attributes of a class of this module: `self._lock =
     /// threading.Lock()` in any method, or `_lock = Lock()` in its body.
+    /// The module's top-level statements.
+    pub fn module_body(&self) -> &'a [Stmt] {
+        self.module_body
+    }
+
     /// Where the module's functions run (see [`FunctionRoles`]): whole only
     /// at [`PythonRule::on_module_exit`].
     pub fn function_roles(&self) -> &FunctionRoles<'a> {
@@ -337,6 +345,7 @@ pub(crate) fn check_with(
         gathers_roles,
         cx: PyContext {
             source,
+            module_body: &module.body,
             settings,
             test_file: place.is_test_support() || is_test_module(&module.body),
             semantic: Semantic::new(module),

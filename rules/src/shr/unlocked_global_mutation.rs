@@ -1,10 +1,11 @@
 use ruff_python_ast::helpers::any_over_expr;
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{PyContext, PythonRule};
+use crate::python::{last_name, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::shr::is_container;
 use crate::shr::one_thread::{is_scope_counter, runs_single_threaded};
@@ -188,6 +189,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
             // an `await` runs whole there.
             || cx.in_async()
             || cx.function_disclaims_thread_safety()
+            || (matches!(stmt, Stmt::AugAssign(_)) && is_only_logged(cx, global))
         {
             return;
         }
@@ -248,6 +250,59 @@ fn is_reset_first(cx: &PyContext<'_>, stmt: &Stmt, global: &str) -> bool {
             }
             _ => false,
         })
+}
+
+/// True when the global `name` is private (`_count`: other modules do not
+/// read it) and the module reads it, and only inside log calls (`_count += 1;
+/// log.debug("%d wrappers now exist", _count)`): a counter kept for
+/// diagnostics, where a lost update misreports one log line and changes
+/// nothing else.
+fn is_only_logged(cx: &PyContext<'_>, name: &str) -> bool {
+    struct Reads<'n> {
+        name: &'n str,
+        /// Depth of log-call arguments around the walk.
+        in_log: usize,
+        read_in_log: bool,
+        read_elsewhere: bool,
+    }
+    impl<'v> Visitor<'v> for Reads<'_> {
+        fn visit_expr(&mut self, expr: &'v Expr) {
+            match expr {
+                Expr::Name(read) if read.ctx.is_load() && read.id.as_str() == self.name => {
+                    self.read_in_log |= self.in_log > 0;
+                    self.read_elsewhere |= self.in_log == 0;
+                }
+                Expr::Call(call) if last_name(&call.func).is_some_and(is_log_call_name) => {
+                    self.in_log += 1;
+                    visitor::walk_expr(self, expr);
+                    self.in_log -= 1;
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    if !name.starts_with('_') {
+        return false;
+    }
+    let mut reads = Reads {
+        name,
+        in_log: 0,
+        read_in_log: false,
+        read_elsewhere: false,
+    };
+    reads.visit_body(cx.module_body());
+    reads.read_in_log && !reads.read_elsewhere
+}
+
+/// `debug`, `debug3`, `info`, `warning`, `log`, `log_debug`, `print`: the
+/// name of a call that only writes a message.
+fn is_log_call_name(name: &str) -> bool {
+    name.starts_with("debug")
+        || name.starts_with("log_")
+        || matches!(
+            name,
+            "info" | "warning" | "warn" | "error" | "exception" | "critical" | "log" | "print"
+        )
 }
 
 /// `class Worker(threading.Thread)`: the module defines code that runs on
