@@ -58,9 +58,11 @@ declare_rule! {
     /// with` and its constructor is not visible. When the program provably
     /// runs one event loop in one thread the finding is a portability
     /// warning rather than a live bug. An `asyncio`, `anyio` or `trio`
-    /// object built under the lock (a per-key `anyio.Lock()`) is not
-    /// reported: it works on one event loop only, so the loop's own lock is
-    /// the right guard for it.
+    /// object built under the lock (a per-key `anyio.Lock()`), or an
+    /// instance of a class of the file whose locks are all async ones (a
+    /// per-region context holding an `asyncio.Semaphore`), is not reported:
+    /// it works on one event loop only, so the loop's own lock is the right
+    /// guard for it.
     pub static ASYNC_LOCK_GUARDED_SINGLETON = {
         code: "SGL002",
         name: "async-lock-guarded-singleton",

@@ -68,15 +68,22 @@ declare_rule! {
     /// local bound to it): each thread touches only its own. Nor is a
     /// table of hook functions (`if t not in hooks: hooks[t] = []` then
     /// `hooks[t].append(hook_func)`, a parameter named `func`, `fn`,
-    /// `hook`, `*_func`, `*_hook`): code registers hooks while it is set
-    /// up. Listeners and callbacks still count: event systems subscribe
-    /// them at run time. Registries that build instances
+    /// `hook`, `*_func`, `*_hook`; also through a name bound to the entry,
+    /// `hooks[t] = handlers = []`, and inside a tuple, `handlers.append((
+    /// predicate, func))`): code registers hooks while it is set up.
+    /// Listeners and callbacks still count: event systems subscribe them at
+    /// run time. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
     /// or method that the module only calls with a thread lock held
     /// (`with self._lock: self._add(item)`), one wrapped in a locking
     /// decorator (`@synchronized`, `@lock`) and one named `*_locked` /
     /// `_unlocked*` is taken to run under the lock; callers in other
-    /// modules are not seen.
+    /// modules are not seen. The same goes for a function the module calls
+    /// only from coroutines and never hands on (it runs on the event loop),
+    /// for signal, fork-child, gc and pool-result handlers, and for the
+    /// loop of a thread the module starts once (`Thread(target=bootstrap)`
+    /// outside any loop, or on the one function that calls it): one thread
+    /// runs each of them.
     pub static CHECK_THEN_ACT_ON_SHARED_CONTAINER = {
         code: "SHR002",
         name: "check-then-act-on-shared-container",

@@ -88,14 +88,20 @@ declare_rule! {
     /// framework are not checked. A method that the class never calls
     /// itself and that code outside it only calls holding the receiver's
     /// own lock (`with router.condition: router.pop()`) runs under that
-    /// lock. Reads, accesses from other classes and from nested functions
-    /// are not checked.
+    /// lock. A class that lends its lock to a caller's `with` block
+    /// (`@contextmanager def ceremony(self): with self.lock: yield`) is not
+    /// checked: the methods that block calls back run under the lock. Nor
+    /// is a method whose docstring or comments say it takes no lock ("It
+    /// does not use any thread safety locks", "not thread-safe"). Reads,
+    /// accesses from other classes and from nested functions are not
+    /// checked.
     ///
     /// Locks are taken by `with`, by `acquire()` up to `release()`, by a
     /// module helper whose whole body acquires one, by callables named
     /// `lock_*` / `unlock_*` that the class does not define itself
     /// (bound to a lock's `acquire` and `release` elsewhere), and by a
-    /// `Condition` of any library built over a known lock. A release in
+    /// `Condition` of any library built over a known lock, and by `with
+    /// value.get_lock():` on a `multiprocessing.Value`. A release in
     /// a block that then leaves (`except: lock.release(); raise`) does
     /// not end the hold for the code after it.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {

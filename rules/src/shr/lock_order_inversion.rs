@@ -49,7 +49,10 @@ declare_rule! {
     /// `acquire(blocking=False)`). A Python method of the class that
     /// releases a `self` lock it did not take first (`self._send_lock.release()`
     /// at the end of an exchange) gives it back for its caller: after
-    /// `self._exchange()` the caller no longer holds it.
+    /// `self._exchange()` the caller no longer holds it. Python set-up code
+    /// (`__init__`, `init_*`, `setup*`, `configure*`) runs before the
+    /// threads that take the locks exist, or in a child just forked, and
+    /// its order is not compared.
     pub static LOCK_ORDER_INVERSION = {
         code: "SHR004",
         name: "lock-order-inversion",

@@ -70,11 +70,12 @@ declare_rule! {
     /// ## Known limitations
     /// Python code is checked in modules that call a thread API themselves
     /// (`threading`, `_thread`, `concurrent.futures`, `queue`: start a
-    /// thread, make a lock, an executor or a thread queue, read the thread
-    /// id). Elsewhere module counters are nearly always single-threaded
-    /// tooling; importing a server framework, or `queue` only to catch
-    /// `queue.Empty` from a queue handed in (which may be a
-    /// `multiprocessing` one), is not enough.
+    /// thread, make a lock, an executor or a thread queue) or subclass
+    /// `threading.Thread`. Elsewhere module counters are nearly always
+    /// single-threaded tooling; importing a server framework, asking which
+    /// thread runs (`threading.get_ident()`, as event-loop patches do), or
+    /// importing `queue` only to catch `queue.Empty` from a queue handed in
+    /// (which may be a `multiprocessing` one), is not enough.
     /// Modules that also import green threads (`gevent`, `eventlet`) or a
     /// test framework (`pytest`, `unittest`), and test-support files (below
     /// a `tests`/`test`/`benches` directory, `test_*.py`, `conftest.py`)
@@ -93,8 +94,17 @@ declare_rule! {
     /// (`signal.signal(SIGTERM, on_term)`, or the `(signum, frame)`
     /// signature) run on the main thread and child fork handlers
     /// (`os.register_at_fork(after_in_child=reseed)`) in a child with one
-    /// thread, and `gc.callbacks` run one collection at a time: none of
-    /// them is flagged. Scope counters (`global
+    /// thread, `gc.callbacks` (and PyPy's `gc.hooks`) run one collection at
+    /// a time, and a `multiprocessing` pool's `callback=` runs on its one
+    /// result thread: none of them is flagged. Neither is the loop of a
+    /// thread the module starts once (`Thread(target=receive_loop)`, not in
+    /// a loop), nor a function the module calls only from coroutines and
+    /// never hands on (it runs on the event loop). A function that first
+    /// sets the global afresh (`total = 0`, then `total += len(group)` in a
+    /// loop) is building it, in set-up code, and a private counter read only
+    /// in log calls (`_alive += 1; log.debug("%d alive", _alive)`) is
+    /// diagnostic: neither is flagged. `with value.get_lock():` holds a
+    /// `multiprocessing.Value`'s own lock. Scope counters (`global
     /// depth; depth += 1` directly followed by a `try` whose `finally`
     /// does `depth -= 1`) track one caller's nesting (trace indentation, a
     /// "loop is running" flag) and are not flagged; a tally raised and
