@@ -135,6 +135,19 @@ impl FunctionFrame<'_> {
         self.has_parameter(name) && names_a_hook_function(name)
     }
 
+    /// True when `added` is such a parameter ([`Self::takes_hook_function`])
+    /// or a tuple that holds one (`(predicate, func)`, `(priority, hook)`).
+    pub fn carries_hook_function(&self, added: &Expr) -> bool {
+        match added {
+            Expr::Name(name) => self.takes_hook_function(name.id.as_str()),
+            Expr::Tuple(record) => record
+                .elts
+                .iter()
+                .any(|element| self.carries_hook_function(element)),
+            _ => false,
+        }
+    }
+
     /// True when `name` is one of this function's parameters (any kind:
     /// positional, keyword-only, `*args`, `**kwargs`).
     pub fn has_parameter(&self, name: &str) -> bool {

@@ -279,15 +279,6 @@ fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bo
         slots: Vec<String>,
         found: bool,
     }
-    impl Fills<'_, '_> {
-        fn is_hook(&self, argument: &Expr) -> bool {
-            match argument {
-                Expr::Name(name) => self.frame.takes_hook_function(name.id.as_str()),
-                Expr::Tuple(tuple) => tuple.iter().any(|element| self.is_hook(element)),
-                _ => false,
-            }
-        }
-    }
     impl<'v> Visitor<'v> for Fills<'_, '_> {
         fn visit_stmt(&mut self, stmt: &'v Stmt) {
             if let Stmt::Assign(assign) = stmt {
@@ -321,7 +312,7 @@ fn collects_hook_functions(cx: &PyContext<'_>, container: &str, key: &str) -> bo
                             .arguments
                             .args
                             .iter()
-                            .any(|argument| self.is_hook(argument));
+                            .any(|argument| self.frame.carries_hook_function(argument));
                     }
                 }
             }

@@ -159,22 +159,22 @@ pub(super) fn is_registration(cx: &PyContext<'_>, added: Option<&Expr>) -> bool 
     let Some(def) = frame.def else {
         return false;
     };
-    let registered = |added: &Expr| {
+    let returned_parameter = |added: &Expr| {
         let Expr::Name(added) = added else {
             return false;
         };
-        let is_parameter = frame.has_parameter(added.id.as_str());
-        let returns_it = def.body.iter().any(|stmt| {
-            matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
-                if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
-        });
-        (is_parameter && returns_it) || frame.takes_hook_function(added.id.as_str())
+        frame.has_parameter(added.id.as_str())
+            && def.body.iter().any(|stmt| {
+                matches!(stmt, Stmt::Return(ast::StmtReturn { value: Some(value), .. })
+                    if matches!(value.as_ref(), Expr::Name(name) if name.id == added.id))
+            })
     };
-    match added {
-        Some(Expr::Tuple(record)) => record.elts.iter().any(registered),
-        Some(added) => registered(added),
-        None => false,
-    }
+    let Some(added) = added else { return false };
+    frame.carries_hook_function(added)
+        || match added {
+            Expr::Tuple(record) => record.elts.iter().any(returned_parameter),
+            added => returned_parameter(added),
+        }
 }
 
 pub(super) fn is_self(expr: &Expr) -> bool {
