@@ -8,6 +8,7 @@ mod lock_handoff;
 mod semantic;
 mod test_module;
 
+pub(crate) use lock_handoff::locks_released_for_caller;
 pub(crate) use semantic::last_name;
 pub(crate) use test_module::is_test_function_name;
 #[cfg(test)]

@@ -5,6 +5,7 @@ use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
+use crate::python::locks_released_for_caller;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::sgl::is_named_for_caller_held_lock;
 
@@ -92,7 +93,11 @@ declare_rule! {
     /// (`@contextmanager def ceremony(self): with self.lock: yield`) is not
     /// checked: the methods that block calls back run under the lock. Nor
     /// is a method whose docstring or comments say it takes no lock ("It
-    /// does not use any thread safety locks", "not thread-safe"). Reads,
+    /// does not use any thread safety locks", "not thread-safe"), a method
+    /// that gives back a `self` lock it did not take (its caller took it:
+    /// `try: self._readers += 1 finally: self._read_ready.release()`), and
+    /// the `emit` of a `logging.Handler` subclass (`Handler.handle` holds
+    /// the handler's lock around it). Reads,
     /// accesses from other classes and from nested functions are not
     /// checked.
     ///
@@ -149,10 +154,21 @@ struct InconsistentlyLockedAttribute {
     /// Findings wait for the module's end, where all outside calls of
     /// their method are known.
     pending: Vec<PendingWrite>,
-    /// The last function asked about, by start offset, and whether it
-    /// disclaims thread safety: reading a function's text once, not once
+    /// The last function asked about, by start offset, and what
+    /// [`FunctionExemptions`] found in it: read once per function, not once
     /// per write in it.
-    disclaims: Option<(u32, bool)>,
+    exemptions: Option<(u32, FunctionExemptions)>,
+}
+
+/// What a method's own text says about the locks around its writes.
+#[derive(Clone, Copy)]
+struct FunctionExemptions {
+    /// Its docstring or comments say it takes no lock.
+    disclaims_thread_safety: bool,
+    /// It releases a `self` lock it did not take (`try: self._readers += 1
+    /// finally: self._read_ready.release()`): its caller acquired the lock
+    /// for it.
+    runs_under_callers_lock: bool,
 }
 
 /// An unlocked write, held until the module has been seen.
@@ -189,23 +205,20 @@ impl InconsistentlyLockedAttribute {
         Some((state, frame.name))
     }
 
-    /// [`PyContext::function_disclaims_thread_safety`], once per function.
-    fn function_disclaims_thread_safety(&mut self, cx: &PyContext<'_>) -> bool {
-        let Some(start) = cx
-            .functions()
-            .iter()
-            .rev()
-            .find_map(|frame| frame.def)
-            .map(|def| def.start().to_u32())
-        else {
-            return false;
-        };
-        match self.disclaims {
-            Some((cached, disclaims)) if cached == start => disclaims,
+    /// [`FunctionExemptions`] of the innermost named function, once per
+    /// function.
+    fn exemptions(&mut self, cx: &PyContext<'_>) -> Option<FunctionExemptions> {
+        let def = cx.functions().iter().rev().find_map(|frame| frame.def)?;
+        let start = def.start().to_u32();
+        match self.exemptions {
+            Some((cached, exemptions)) if cached == start => Some(exemptions),
             _ => {
-                let disclaims = cx.function_disclaims_thread_safety();
-                self.disclaims = Some((start, disclaims));
-                disclaims
+                let exemptions = FunctionExemptions {
+                    disclaims_thread_safety: cx.function_disclaims_thread_safety(),
+                    runs_under_callers_lock: !locks_released_for_caller(def).is_empty(),
+                };
+                self.exemptions = Some((start, exemptions));
+                Some(exemptions)
             }
         }
     }
@@ -239,9 +252,18 @@ impl InconsistentlyLockedAttribute {
                 Some(value) => reads_attribute(value, attr),
             };
         // "It does not use any thread safety locks": the author chose a
-        // lock-free path (`emit_fast` beside a locked `emit`).
-        if !locked && self.function_disclaims_thread_safety(cx) {
-            return;
+        // lock-free path (`emit_fast` beside a locked `emit`). A method that
+        // gives back a lock its caller took runs under a lock the tool does
+        // not see taken, and so does a logging handler's `emit`
+        // (`Handler.handle` holds the handler's lock around it): their
+        // writes are neither evidence nor findings.
+        if !locked {
+            let exempt = self.exemptions(cx).is_some_and(|exemptions| {
+                exemptions.disclaims_thread_safety || exemptions.runs_under_callers_lock
+            });
+            if exempt || is_logging_handler_emit(cx) {
+                return;
+            }
         }
         let Some((state, method)) = self.method_state(cx) else {
             return;
@@ -261,6 +283,22 @@ impl InconsistentlyLockedAttribute {
                 plain_store,
             });
     }
+}
+
+/// True in the `emit` method of a `logging.Handler` subclass
+/// (`logging.Handler`, `logging.StreamHandler`, `logging.handlers.*`):
+/// `Handler.handle` calls it with the handler's lock held.
+fn is_logging_handler_emit(cx: &PyContext<'_>) -> bool {
+    let Some(frame) = cx.function() else {
+        return false;
+    };
+    frame.name == "emit"
+        && frame.class.is_some_and(|class| {
+            class.bases().iter().any(|base| {
+                cx.resolve(base)
+                    .is_some_and(|name| name.starts_with("logging.") && name.ends_with("Handler"))
+            })
+        })
 }
 
 /// A lock that excludes other threads is held. Under an async lock alone,
