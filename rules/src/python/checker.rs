@@ -108,38 +108,47 @@ impl<'a> PyContext<'a> {
     /// thread safety locks". Its author has looked
     /// at the race and documented it; a finding would repeat them.
     pub fn function_disclaims_thread_safety(&self) -> bool {
-        let Some(def) = self
-            .semantic
+        self.semantic
             .functions
             .iter()
             .rev()
             .find_map(|frame| frame.def)
-        else {
+            .is_some_and(|def| disclaims_thread_safety(self.text(def)))
+    }
+
+    /// True when the comment block right above the module-level definition
+    /// of `name` says its updates are not thread-safe or race benignly
+    /// ("mutated without a lock ... The race is benign"): reviewed, like a
+    /// function that disclaims thread safety.
+    pub fn global_disclaims_thread_safety(&self, name: &str) -> bool {
+        let Some(definition) = self.module_body.iter().find(|stmt| match stmt {
+            Stmt::Assign(assign) => assign
+                .targets
+                .iter()
+                .any(|target| matches!(target, Expr::Name(target) if target.id.as_str() == name)),
+            Stmt::AnnAssign(assign) => {
+                matches!(assign.target.as_ref(), Expr::Name(target) if target.id.as_str() == name)
+            }
+            _ => false,
+        }) else {
             return false;
         };
-        // Words, lowercased, across comment and docstring line breaks.
-        let words: Vec<String> = self
-            .text(def)
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'' && c != '-')
-            .filter(|word| !word.is_empty())
-            .map(str::to_ascii_lowercase)
+        // The lines above the definition, up to a blank line: its comment
+        // block and the definitions that share it.
+        let above = &self.source[..definition.start().to_usize()];
+        let block: Vec<&str> = above
+            .lines()
+            .rev()
+            .skip(1)
+            .take_while(|line| !line.trim().is_empty())
             .collect();
-        words.iter().enumerate().any(|(index, word)| {
-            let safety = matches!(
-                word.as_str(),
-                "thread-safe" | "threadsafe" | "thread-safety"
-            ) || (matches!(word.as_str(), "safe" | "safety")
-                && index > 0
-                && words[index - 1] == "thread");
-            // "not thread-safe", "isn't threadsafe", "not particularly
-            // thread safe", "does not use any thread safety locks",
-            // "without thread-safety": a negation at most three words
-            // before.
-            safety
-                && words[index.saturating_sub(4)..index].iter().any(|before| {
-                    matches!(before.as_str(), "not" | "no" | "without") || before.ends_with("n't")
-                })
-        })
+        let comments: String = block
+            .iter()
+            .rev()
+            .filter_map(|line| line.trim_start().strip_prefix('#'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        disclaims_thread_safety(&comments)
     }
 
     /// The innermost function or lambda being walked.
@@ -293,6 +302,44 @@ impl<'a> PyContext<'a> {
             .into_iter()
             .flat_map(|locks| locks.iter().map(|(name, kind)| (name.as_str(), *kind)))
     }
+}
+
+/// True when `text` (a function's source, a comment block) says the code
+/// is not thread-safe or races benignly: "This is not thread-safe", "not
+/// particularly threadsafe", "does not use any thread safety locks",
+/// "The race is benign", "a harmless race".
+fn disclaims_thread_safety(text: &str) -> bool {
+    // Words, lowercased, across comment and docstring line breaks.
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'' && c != '-')
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let within = |index: usize, reach: usize, matches: &dyn Fn(&str) -> bool| {
+        let start = index.saturating_sub(reach);
+        let end = (index + reach + 1).min(words.len());
+        words[start..end].iter().any(|word| matches(word))
+    };
+    words.iter().enumerate().any(|(index, word)| {
+        let safety = matches!(
+            word.as_str(),
+            "thread-safe" | "threadsafe" | "thread-safety"
+        ) || (matches!(word.as_str(), "safe" | "safety")
+            && index > 0
+            && words[index - 1] == "thread");
+        // "not thread-safe", "isn't threadsafe", "not particularly
+        // thread safe", "does not use any thread safety locks",
+        // "without thread-safety": a negation at most three words
+        // before.
+        let disclaimed = safety
+            && words[index.saturating_sub(4)..index].iter().any(|before| {
+                matches!(before.as_str(), "not" | "no" | "without") || before.ends_with("n't")
+            });
+        // "The race is benign", "a harmless race", "racy but benign".
+        let benign_race = matches!(word.as_str(), "race" | "races" | "racy")
+            && within(index, 3, &|other| matches!(other, "benign" | "harmless"));
+        disclaimed || benign_race
+    })
 }
 
 struct Checker<'a> {

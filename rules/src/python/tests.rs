@@ -393,6 +393,12 @@ fn a_function_can_disclaim_thread_safety() {
         "    \"\"\"Fast path.\n\n    - It does not use any thread safety locks.\"\"\""
     ));
     assert!(disclaims("    # runs without thread-safety guarantees"));
+    assert!(disclaims(
+        "    # Mutated without a lock: the race is benign."
+    ));
+    assert!(!disclaims(
+        "    # A race here would corrupt the index: take the lock."
+    ));
     assert!(!disclaims("    # thread safety: the caller holds the lock"));
     assert!(!disclaims("    # thread-safe: guarded by the caller"));
     assert!(!disclaims("    x = 1"));

@@ -85,7 +85,9 @@ declare_rule! {
     /// functions nested in them), registration decorators (a function of
     /// one parameter that returns it unchanged: it runs when the decorated
     /// function is defined, at import), functions whose comments or
-    /// docstring say they are not thread-safe, and `threading.local()`
+    /// docstring say they are not thread-safe, globals whose comment block
+    /// says so or calls the race benign ("mutated without a lock ... The
+    /// race is benign"), and `threading.local()`
     /// objects are not flagged. A function or method whose every call in
     /// the module holds a thread lock is taken to run under it; a lock held
     /// by callers elsewhere is not seen, and functions named `*_locked` /
@@ -199,6 +201,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
             // an `await` runs whole there.
             || cx.in_async()
             || cx.function_disclaims_thread_safety()
+            || cx.global_disclaims_thread_safety(global)
             || (matches!(stmt, Stmt::AugAssign(_)) && is_only_logged(cx, global))
         {
             return;
