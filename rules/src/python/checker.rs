@@ -765,7 +765,12 @@ impl<'a> Checker<'a> {
                 return;
             }
             self.cx.semantic.bind_local(name.id.as_str());
-            let kind = self.cx.semantic.lock_constructor_kind(value);
+            // `lock = threading.Lock()`, or a local alias of a known lock
+            // (`cond = self.cond`, then `cond.acquire()`).
+            let kind = match value {
+                Expr::Name(_) | Expr::Attribute(_) => self.cx.semantic.lock_kind(value),
+                other => self.cx.semantic.lock_constructor_kind(other),
+            };
             let scope = self.cx.semantic.scopes.last_mut().expect("function scope");
             if let Some(kind) = kind {
                 scope.locks.insert(name.id.to_string(), kind);

@@ -282,6 +282,30 @@ def take(job):
 }
 
 #[test]
+fn a_local_alias_of_a_lock_is_that_lock() {
+    let snapshots = probe(
+        r#"
+import threading
+
+class Manager:
+    def __init__(self):
+        self.cond = threading.Condition()
+
+    def run(self):
+        cond = self.cond
+        cond.acquire()
+        try:
+            probe()
+        finally:
+            cond.release()
+        probe()
+"#,
+    );
+    let held: Vec<&[String]> = snapshots.iter().map(|s| s.held.as_slice()).collect();
+    assert_eq!(held, [&["cond".to_string()][..], &[]]);
+}
+
+#[test]
 fn class_and_instance_attributes_are_told_apart() {
     let source = r#"
 import threading

@@ -105,8 +105,9 @@ declare_rule! {
     /// module helper whose whole body acquires one, by callables named
     /// `lock_*` / `unlock_*` that the class does not define itself
     /// (bound to a lock's `acquire` and `release` elsewhere), and by a
-    /// `Condition` of any library built over a known lock, and by `with
-    /// value.get_lock():` on a `multiprocessing.Value`. A release in
+    /// `Condition` of any library built over a known lock, by `with
+    /// value.get_lock():` on a `multiprocessing.Value`, and through a local
+    /// alias (`cond = self.cond; cond.acquire()`). A release in
     /// a block that then leaves (`except: lock.release(); raise`) does
     /// not end the hold for the code after it.
     pub static INCONSISTENTLY_LOCKED_ATTRIBUTE = {
