@@ -60,7 +60,9 @@ declare_rule! {
     ///
     /// ## Known limitations
     /// Stores that rebind the attribute without reading it (`self.closed =
-    /// True`, `self.buffer = []`) and single container operations
+    /// True`, `self.buffer = []`, or reading it only as a fallback:
+    /// `getattr(new, "version", self.version)`, `new or self.x`) and single
+    /// container operations
     /// (`self.d[k] = v`, `self.d.pop(k)`) are atomic in CPython and not
     /// reported: a locked append racing with `self.buffer = []` lands in
     /// the old list, as if it had run first. Construction and teardown
@@ -358,8 +360,48 @@ impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
             *self.found = true;
             return;
         }
-        ruff_python_ast::visitor::walk_expr(self, expr);
+        // `getattr(updated, "version", self.version)`, `new.get(k,
+        // self.x)`, `value or self.x`: the old value is only the fallback
+        // when the new one is missing, not an operand of an update.
+        match expr {
+            Expr::Call(call) if is_fallback_lookup(call) => {
+                let (fallback, looked_up) = call.arguments.args.split_last().expect("a fallback");
+                self.visit_expr(&call.func);
+                for argument in looked_up {
+                    self.visit_expr(argument);
+                }
+                if !matches!(fallback, Expr::Attribute(_)) {
+                    self.visit_expr(fallback);
+                }
+            }
+            Expr::BoolOp(ast::ExprBoolOp {
+                op: ast::BoolOp::Or,
+                values,
+                ..
+            }) => {
+                let (fallback, preferred) = values.split_last().expect("two operands");
+                for value in preferred {
+                    self.visit_expr(value);
+                }
+                if !matches!(fallback, Expr::Attribute(_)) {
+                    self.visit_expr(fallback);
+                }
+            }
+            _ => ruff_python_ast::visitor::walk_expr(self, expr),
+        }
     }
+}
+
+/// `getattr(obj, name, default)` or `mapping.get(key, default)`: a lookup
+/// whose last positional argument is the fallback.
+fn is_fallback_lookup(call: &ast::ExprCall) -> bool {
+    let arguments = call.arguments.args.len();
+    call.arguments.keywords.is_empty()
+        && match call.func.as_ref() {
+            Expr::Name(name) => name.id.as_str() == "getattr" && arguments == 3,
+            Expr::Attribute(method) => method.attr.as_str() == "get" && arguments == 2,
+            _ => false,
+        }
 }
 
 /// `x` for `self.x` and `self.x[k]`: the attribute of `self` a store to
