@@ -365,7 +365,9 @@ impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
         // when the new one is missing, not an operand of an update.
         match expr {
             Expr::Call(call) if is_fallback_lookup(call) => {
-                let (fallback, looked_up) = call.arguments.args.split_last().expect("a fallback");
+                let Some((fallback, looked_up)) = call.arguments.args.split_last() else {
+                    return;
+                };
                 self.visit_expr(&call.func);
                 for argument in looked_up {
                     self.visit_expr(argument);
@@ -379,7 +381,9 @@ impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
                 values,
                 ..
             }) => {
-                let (fallback, preferred) = values.split_last().expect("two operands");
+                let Some((fallback, preferred)) = values.split_last() else {
+                    return;
+                };
                 for value in preferred {
                     self.visit_expr(value);
                 }
