@@ -8,6 +8,7 @@ use crate::declare_rule;
 use crate::python::locks_released_for_caller;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::sgl::is_named_for_caller_held_lock;
+use crate::shr::is_container;
 
 mod class_state;
 mod lock_choices;
@@ -61,8 +62,10 @@ declare_rule! {
     /// ## Known limitations
     /// Stores that rebind the attribute without reading it (`self.closed =
     /// True`, `self.buffer = []`, or reading it only as a fallback:
-    /// `getattr(new, "version", self.version)`, `new or self.x`) and single
-    /// container operations
+    /// `getattr(new, "version", self.version)`, `new or self.x`), no-op
+    /// self-assignments (`self.x = self.x`), in-place updates of a built-in
+    /// container (`self.disabled |= schemas` on a set, `+=` on a list) and
+    /// single container operations
     /// (`self.d[k] = v`, `self.d.pop(k)`) are atomic in CPython and not
     /// reported: a locked append racing with `self.buffer = []` lands in
     /// the old list, as if it had run first. Construction and teardown
@@ -304,6 +307,28 @@ fn is_logging_handler_emit(cx: &PyContext<'_>) -> bool {
         })
 }
 
+/// True when `target` is `self.x` and every value the class assigns to
+/// `x` is a built-in list, set or dict: an augmented assignment to it
+/// changes the object in place, in one C call. (`WeakSet` and other
+/// containers written in Python are not.)
+fn holds_a_container(cx: &PyContext<'_>, target: &Expr) -> bool {
+    let Expr::Attribute(attribute) = target else {
+        return false;
+    };
+    if !matches!(attribute.value.as_ref(), Expr::Name(owner) if owner.id.as_str() == "self") {
+        return false;
+    }
+    let is_builtin_container = |value: &&Expr| match value {
+        Expr::Call(call) => matches!(
+            call.func.as_ref(),
+            Expr::Name(name) if matches!(name.id.as_str(), "list" | "set" | "dict")
+        ),
+        other => is_container(cx, other),
+    };
+    let values = cx.attribute_values(attribute.attr.as_str());
+    !values.is_empty() && values.iter().all(is_builtin_container)
+}
+
 /// A lock that excludes other threads is held. Under an async lock alone,
 /// a write without an `await` between check and store cannot interleave
 /// with other coroutines, so async-only classes are not this rule's.
@@ -429,6 +454,10 @@ impl PythonRule for InconsistentlyLockedAttribute {
         match stmt {
             Stmt::Assign(assign) => {
                 for target in &assign.targets {
+                    // `self.x = self.x`: a no-op, not an update.
+                    if cx.text(target) == cx.text(assign.value.as_ref()) {
+                        continue;
+                    }
                     let kind = match target {
                         Expr::Subscript(_) => WriteKind::Mutation,
                         _ => WriteKind::Store,
@@ -438,7 +467,14 @@ impl PythonRule for InconsistentlyLockedAttribute {
                 }
             }
             Stmt::AugAssign(ast::StmtAugAssign { target, .. }) => {
-                self.record(cx, target, None, WriteKind::Update, stmt.into());
+                // `self.disabled |= schemas` on a set (`+=` on a list,
+                // `|=` on a dict) updates the object in place: one call.
+                let kind = if holds_a_container(cx, target) {
+                    WriteKind::Mutation
+                } else {
+                    WriteKind::Update
+                };
+                self.record(cx, target, None, kind, stmt.into());
             }
             Stmt::AnnAssign(ast::StmtAnnAssign {
                 target,
