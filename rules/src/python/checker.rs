@@ -282,8 +282,6 @@ impl<'a> PyContext<'a> {
         self.semantic.class_attributes.get(class)
     }
 
-    /// The lock attributes of a class of this module: `self._lock =
-    /// threading.Lock()` in any method, or `_lock = Lock()` in its body.
     /// The module's top-level statements.
     pub fn module_body(&self) -> &'a [Stmt] {
         self.module_body
@@ -295,6 +293,8 @@ impl<'a> PyContext<'a> {
         &self.roles
     }
 
+    /// The lock attributes of a class of this module: `self._lock =
+    /// threading.Lock()` in any method, or `_lock = Lock()` in its body.
     pub fn class_locks(&self, class: &str) -> impl Iterator<Item = (&str, LockKind)> {
         self.semantic
             .class_locks
@@ -544,6 +544,14 @@ impl<'a> Checker<'a> {
         }
         self.visit_body(&with.body);
         self.cx.semantic.held.truncate(depth);
+    }
+
+    /// Lets [`FunctionRoles`] note what it needs from the point of the walk;
+    /// it reads the context it lives in, so it is taken out meanwhile.
+    fn gather_roles(&mut self, note: impl FnOnce(&mut FunctionRoles<'a>, &PyContext<'a>)) {
+        let mut roles = std::mem::take(&mut self.cx.roles);
+        note(&mut roles, &self.cx);
+        self.cx.roles = roles;
     }
 
     fn acquire(&mut self, lock: &Expr, kind: LockKind, span: crate::api::Span, waits: bool) {
@@ -842,9 +850,7 @@ fn method_call(expr: &Expr) -> Option<(&Expr, &str)> {
 impl<'a> Visitor<'a> for Checker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if let (Stmt::Assign(_), true) = (stmt, self.gathers_roles) {
-            let mut roles = std::mem::take(&mut self.cx.roles);
-            roles.on_stmt(&self.cx, stmt);
-            self.cx.roles = roles;
+            self.gather_roles(|roles, cx| roles.on_stmt(cx, stmt));
         }
         for rule in &mut self.rules {
             rule.on_stmt(&self.cx, stmt, &mut self.diagnostics);
@@ -929,9 +935,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let (Expr::Call(call), true) = (expr, self.gathers_roles) {
-            let mut roles = std::mem::take(&mut self.cx.roles);
-            roles.on_call(&self.cx, call);
-            self.cx.roles = roles;
+            self.gather_roles(|roles, cx| roles.on_call(cx, call));
         }
         for rule in &mut self.rules {
             rule.on_expr(&self.cx, expr, &mut self.diagnostics);

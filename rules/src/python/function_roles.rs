@@ -9,7 +9,7 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::checker::PyContext;
-use super::semantic::last_name;
+use super::semantic::{last_name, self_attribute};
 
 /// A module-level function (`class: None`) or a method, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,27 +64,20 @@ impl<'a> FunctionRoles<'a> {
             *self.thread_targets.entry(target).or_default() += starts;
         }
         self.note_handed_on(cx, call);
-        let key = match call.func.as_ref() {
-            Expr::Name(name) => {
-                let caller = cx
-                    .functions()
-                    .last()
-                    .and_then(|frame| frame.def)
-                    .map(|def| def.name.as_str());
-                self.sole_caller
-                    .entry(name.id.as_str())
-                    .and_modify(|sole| *sole = None)
-                    .or_insert(caller);
-                FunctionKey {
-                    class: None,
-                    name: name.id.as_str(),
-                }
-            }
-            other => match function_key(cx, other) {
-                Some(key) => key,
-                None => return,
-            },
+        let Some(key) = function_key(cx, &call.func) else {
+            return;
         };
+        if key.class.is_none() {
+            let caller = cx
+                .functions()
+                .last()
+                .and_then(|frame| frame.def)
+                .map(|def| def.name.as_str());
+            self.sole_caller
+                .entry(key.name)
+                .and_modify(|sole| *sole = None)
+                .or_insert(caller);
+        }
         let counts = self.counts.entry(key).or_default();
         if cx.holds_thread_lock() {
             counts.locked += 1;
@@ -183,16 +176,10 @@ fn function_key<'a>(cx: &PyContext<'a>, expr: &'a Expr) -> Option<FunctionKey<'a
             class: None,
             name: name.id.as_str(),
         }),
-        Expr::Attribute(method) => match (method.value.as_ref(), cx.class()) {
-            (Expr::Name(receiver), Some(class)) if receiver.id.as_str() == "self" => {
-                Some(FunctionKey {
-                    class: Some(class.name.as_str()),
-                    name: method.attr.as_str(),
-                })
-            }
-            _ => None,
-        },
-        _ => None,
+        other => Some(FunctionKey {
+            class: Some(cx.class()?.name.as_str()),
+            name: self_attribute(other)?,
+        }),
     }
 }
 
@@ -251,10 +238,7 @@ fn started_thread_target<'c>(cx: &PyContext<'_>, call: &'c ast::ExprCall) -> Opt
     }
     match &call.arguments.find_keyword("target")?.value {
         Expr::Name(name) => Some(name.id.as_str()),
-        Expr::Attribute(method) if matches!(method.value.as_ref(), Expr::Name(receiver) if receiver.id.as_str() == "self") => {
-            Some(method.attr.as_str())
-        }
-        _ => None,
+        other => self_attribute(other),
     }
 }
 

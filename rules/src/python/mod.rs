@@ -9,7 +9,7 @@ mod semantic;
 mod test_module;
 
 pub(crate) use lock_handoff::locks_released_for_caller;
-pub(crate) use semantic::last_name;
+pub(crate) use semantic::{last_name, self_attribute};
 pub(crate) use test_module::is_test_function_name;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
-use crate::python::locks_released_for_caller;
+use crate::python::{locks_released_for_caller, self_attribute};
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::sgl::is_named_for_caller_held_lock;
 use crate::shr::is_container;
@@ -312,12 +312,9 @@ fn is_logging_handler_emit(cx: &PyContext<'_>) -> bool {
 /// changes the object in place, in one C call. (`WeakSet` and other
 /// containers written in Python are not.)
 fn holds_a_container(cx: &PyContext<'_>, target: &Expr) -> bool {
-    let Expr::Attribute(attribute) = target else {
+    let Some(attr) = self_attribute(target) else {
         return false;
     };
-    if !matches!(attribute.value.as_ref(), Expr::Name(owner) if owner.id.as_str() == "self") {
-        return false;
-    }
     let is_builtin_container = |value: &&Expr| match value {
         Expr::Call(call) => matches!(
             call.func.as_ref(),
@@ -325,7 +322,7 @@ fn holds_a_container(cx: &PyContext<'_>, target: &Expr) -> bool {
         ),
         other => is_container(cx, other),
     };
-    let values = cx.attribute_values(attribute.attr.as_str());
+    let values = cx.attribute_values(attr);
     !values.is_empty() && values.iter().all(is_builtin_container)
 }
 
@@ -437,10 +434,7 @@ fn is_fallback_lookup(call: &ast::ExprCall) -> bool {
 /// this target changes. `self.x.y = ..` changes another object.
 fn written_attribute(target: &Expr) -> Option<&str> {
     match target {
-        Expr::Attribute(attribute) => match attribute.value.as_ref() {
-            Expr::Name(name) if name.id.as_str() == "self" => Some(attribute.attr.as_str()),
-            _ => None,
-        },
+        Expr::Attribute(_) => self_attribute(target),
         Expr::Subscript(subscript) => match subscript.value.as_ref() {
             Expr::Attribute(_) => written_attribute(&subscript.value),
             _ => None,
