@@ -214,7 +214,10 @@ mod tests {
         assert!(!policy().is_forbidden("tenant_id"));
         assert!(!policy().is_forbidden("shard_id"));
         assert!(!policy().is_forbidden("step_id"));
+        assert!(!policy().is_forbidden("Project_ID"));
+        assert!(!policy().is_forbidden("client_id"));
         assert!(policy().is_forbidden("job_id"));
+        assert!(policy().is_forbidden("agent_id"));
         let policy = LabelPolicy {
             extend_forbidden: vec!["tenant_id".into()],
             ..LabelPolicy::default()

@@ -5,7 +5,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::high_cardinality_metric_label::check_label;
 use crate::api::{Diagnostic, Span};
-use crate::python::{PyContext, PythonRule};
+use crate::python::{last_name, PyContext, PythonRule};
 
 const PROMETHEUS_METRICS: &[&str] = &["Counter", "Gauge", "Histogram", "Summary", "Info", "Enum"];
 
@@ -58,9 +58,15 @@ impl PythonRule for PythonMetricLabels {
         let resolved = cx.resolve(&call.func);
         let resolved = resolved.as_deref().unwrap_or_default();
         if is_prometheus_metric(resolved) {
+            let metric_name = match arguments.find_argument_value("name", 0) {
+                Some(Expr::StringLiteral(name)) => name.value.to_str(),
+                _ => "",
+            };
             if let Some(names) = arguments.find_argument_value("labelnames", 2) {
                 for (label, span) in string_elements(names) {
-                    check_label(cx.settings(), label, span, out);
+                    if !is_named_for_label(metric_name, label) {
+                        check_label(cx.settings(), label, span, out);
+                    }
                 }
             }
         }
@@ -74,9 +80,12 @@ impl PythonRule for PythonMetricLabels {
             let metric_receiver =
                 matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
             if method == "labels" && (self.prometheus || metric_receiver) {
+                let metric_name = last_name(&attribute.value).unwrap_or_default();
                 for keyword in &arguments.keywords {
                     if let (Some(name), false) = (&keyword.arg, is_literal(&keyword.value)) {
-                        check_label(cx.settings(), name.as_str(), name.range.into(), out);
+                        if !is_named_for_label(metric_name, name.as_str()) {
+                            check_label(cx.settings(), name.as_str(), name.range.into(), out);
+                        }
                     }
                 }
             }
@@ -90,6 +99,31 @@ impl PythonRule for PythonMetricLabels {
             }
         }
     }
+}
+
+/// True when the metric's name (`requests_by_user_total`, or the variable
+/// `REQUESTS_PER_USER` that holds it) says it exists to break a count down
+/// by this label: its author chose that cardinality, usually in a metric
+/// of its own so that the others stay small.
+fn is_named_for_label(metric_name: &str, label: &str) -> bool {
+    let metric_name = metric_name.to_ascii_lowercase();
+    let label = label.to_ascii_lowercase();
+    let entity = label.strip_suffix("_id").unwrap_or(&label);
+    [label.as_str(), entity].iter().any(|name| {
+        ["by_", "per_"].iter().any(|preposition| {
+            metric_name
+                .match_indices(&format!("{preposition}{name}"))
+                .any(|(start, matched)| {
+                    let end = start + matched.len();
+                    let word_starts = start == 0 || metric_name.as_bytes()[start - 1] == b'_';
+                    let word_ends = metric_name[end..]
+                        .chars()
+                        .next()
+                        .is_none_or(|next| !next.is_ascii_alphanumeric());
+                    word_starts && word_ends
+                })
+        })
+    })
 }
 
 fn is_prometheus_metric(resolved: &str) -> bool {
@@ -175,4 +209,26 @@ fn fstring_tag_name(source: &str) -> Option<&str> {
     let body = body.strip_prefix(['"', '\''])?;
     let end = body.find([':', '{', '"', '\''])?;
     body[end..].starts_with(':').then(|| &body[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_named_for_label;
+
+    #[test]
+    fn a_metric_named_for_its_label_is_a_chosen_breakdown() {
+        assert!(is_named_for_label("requests_by_user_total", "user"));
+        assert!(is_named_for_label("SKY_REQUESTS_BY_USER_TOTAL", "user"));
+        assert!(is_named_for_label("logins_per_user", "user_id"));
+        assert!(is_named_for_label("by_session", "session"));
+    }
+
+    #[test]
+    fn only_a_whole_word_names_the_label() {
+        assert!(!is_named_for_label("requests_total", "user"));
+        assert!(!is_named_for_label("requests_by_username", "user"));
+        assert!(!is_named_for_label("requests_by_route", "user_id"));
+        assert!(!is_named_for_label("standby_user", "user"));
+        assert!(!is_named_for_label("", "user"));
+    }
 }

@@ -67,14 +67,22 @@ const LIFECYCLE_HOOKS: &[&str] = &[
 /// A hook name a framework calls once per incoming item: one of
 /// `data_hooks`, or `on_<event>` where the event is neither in
 /// [`LIFECYCLE_HOOKS`] nor in `more_lifecycle` (`on_exit` in Python,
-/// `on_drop` in Rust).
+/// `on_drop` in Rust), nor a token of a model's answer.
 pub(crate) fn is_per_event_hook(name: &str, data_hooks: &[&str], more_lifecycle: &[&str]) -> bool {
     data_hooks.contains(&name)
         || name.strip_prefix("on_").is_some_and(|event| {
             !event.is_empty()
                 && !LIFECYCLE_HOOKS.contains(&event)
                 && !more_lifecycle.contains(&event)
+                && !is_answer_token(event)
         })
+}
+
+/// `on_llm_new_token`, `on_token`: the tokens of one streamed model answer,
+/// handed to a handler made for that answer. The model's output limit
+/// bounds them, and the stream ends with the answer.
+fn is_answer_token(event: &str) -> bool {
+    event == "token" || event.ends_with("_token")
 }
 
 #[derive(Default)]
