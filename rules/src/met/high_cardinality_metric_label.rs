@@ -55,7 +55,13 @@ declare_rule! {
     /// (`.labels(user="system")`, `"env:prod"` tags, `"k" => "v"`,
     /// `.const_label("k", "v")`) has one value there and is not reported;
     /// label names declared without a value (`labelnames`, `&[..]`) always
-    /// are. `.labels(..)` is checked only in files that import
+    /// are. A `prometheus_client` metric named for the label
+    /// (`requests_by_user_total`, `LOGINS_PER_USER`) is a breakdown its
+    /// author chose, usually kept apart so that the other metrics stay
+    /// small: its `user` label is not reported. Ids of what a deployment is
+    /// configured with (`tenant_id`, `cluster_id`, `project_id`,
+    /// `client_id`, `rule_id`, `model_id`, ...) are allowed by default; name
+    /// one in `extend-forbidden-labels` where it is per user. `.labels(..)` is checked only in files that import
     /// `prometheus_client`, OpenTelemetry attributes only in files that
     /// import `opentelemetry`, tags only in files that import `datadog` or
     /// `statsd`. Span attributes are not metric labels and are not checked.

@@ -99,7 +99,9 @@ declare_rule! {
     ///   callers or its input are bounded;
     /// - a put or send in a callback that does not forward its event (it
     ///   puts its own backlog, a counter, a timestamp), in a lifecycle hook
-    ///   (`on_close`, `on_start`, `on_done`, ...), or in a callback handed
+    ///   (`on_close`, `on_start`, `on_done`, ...), in a token hook
+    ///   (`on_llm_new_token`, `on_token`: the tokens of one streamed model
+    ///   answer, which its output limit bounds), or in a callback handed
     ///   to a one-shot call (`add_done_callback`, `run_in_executor`,
     ///   `weakref.finalize`): one item per object, not a stream;
     /// - a queue returned, passed to another function or class, or stored
