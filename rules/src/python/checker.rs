@@ -307,7 +307,9 @@ impl<'a> PyContext<'a> {
 /// True when `text` (a function's source, a comment block) says the code
 /// is not thread-safe or races benignly: "This is not thread-safe", "not
 /// particularly threadsafe", "does not use any thread safety locks",
-/// "The race is benign", "a harmless race".
+/// "The race is benign", "a harmless race"; or that it serves tests only:
+/// "Test helper", "Only use this in test code", "for testing only",
+/// "test-only".
 fn disclaims_thread_safety(text: &str) -> bool {
     // Words, lowercased, across comment and docstring line breaks.
     let words: Vec<String> = text
@@ -338,8 +340,27 @@ fn disclaims_thread_safety(text: &str) -> bool {
         // "The race is benign", "a harmless race", "racy but benign".
         let benign_race = matches!(word.as_str(), "race" | "races" | "racy")
             && within(index, 3, &|other| matches!(other, "benign" | "harmless"));
-        disclaimed || benign_race
+        disclaimed || benign_race || serves_tests_only(&words, index)
     })
+}
+
+/// True when the words from `index` on say "test-only", "test helper",
+/// "testing only", "for tests only", "only for testing" or "(only ...) in
+/// test code": code written for a test suite, which drives it on one
+/// thread.
+fn serves_tests_only(words: &[String], index: usize) -> bool {
+    let word = |offset: usize| words.get(index + offset).map(String::as_str);
+    let is_test = |word: Option<&str>| matches!(word, Some("test" | "tests" | "testing"));
+    match words[index].as_str() {
+        "test-only" => true,
+        "test" | "testing" => matches!(word(1), Some("helper" | "helpers" | "only")),
+        "for" | "in" => is_test(word(1)) && word(2) == Some("only"),
+        "only" => {
+            (matches!(word(1), Some("for" | "in")) && is_test(word(2)))
+                || (1..=4).any(|offset| is_test(word(offset)) && word(offset + 1) == Some("code"))
+        }
+        _ => false,
+    }
 }
 
 struct Checker<'a> {

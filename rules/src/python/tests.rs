@@ -427,3 +427,19 @@ fn a_function_can_disclaim_thread_safety() {
     assert!(!disclaims("    # thread-safe: guarded by the caller"));
     assert!(!disclaims("    x = 1"));
 }
+
+#[test]
+fn a_test_helper_disclaims_thread_safety() {
+    let disclaims =
+        |body: &str| probe(&format!("def f():\n{body}\n    probe()\n"))[0].disclaims_thread_safety;
+    assert!(disclaims(
+        "    \"\"\"Erase registry (for isolated tests).\n\n    Only use this in test code.\"\"\""
+    ));
+    assert!(disclaims("    # Test helper: resets the counters"));
+    assert!(disclaims("    # for testing only"));
+    assert!(disclaims("    # only for tests"));
+    assert!(disclaims("    # test-only hook"));
+    assert!(!disclaims("    # only test the first shard, then count"));
+    assert!(!disclaims("    # the tests only cover the happy path"));
+    assert!(!disclaims("    # counted for tests and dashboards"));
+}

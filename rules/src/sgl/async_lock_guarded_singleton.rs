@@ -1,4 +1,4 @@
-use ruff_python_ast::Stmt;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
@@ -63,6 +63,18 @@ declare_rule! {
     /// per-region context holding an `asyncio.Semaphore`), is not reported:
     /// it works on one event loop only, so the loop's own lock is the right
     /// guard for it.
+    ///
+    /// An asyncio lock fails only when a second event loop reaches the
+    /// singleton, so a finding is reported only in a module that shows
+    /// more than one loop: it makes or runs loops (`asyncio.run`,
+    /// `new_event_loop`, `run_until_complete`), hands coroutines to another
+    /// loop (`run_coroutine_threadsafe`), asks which loop runs it
+    /// (`get_running_loop`, `get_event_loop`: code that expects several) or
+    /// starts threads (`threading.Thread`). Elsewhere the module's
+    /// coroutines run on the application's one loop, where the asyncio lock
+    /// is the right guard. `asyncio.to_thread` and `run_in_executor` run
+    /// plain functions, which cannot reach a coroutine's singleton, and
+    /// are no such sign.
     pub static ASYNC_LOCK_GUARDED_SINGLETON = {
         code: "SGL002",
         name: "async-lock-guarded-singleton",
@@ -82,10 +94,52 @@ pub const ENTRY: RuleEntry = RuleEntry {
 #[derive(Default)]
 struct AsyncLockGuardedSingleton {
     tracker: LazyInitTracker,
+    /// Findings held until the module is seen: reported only if it shows
+    /// more than one event loop.
+    pending: Vec<Diagnostic>,
+    several_loops: bool,
+}
+
+/// Calls that make, run, drive or ask for an event loop, or start a
+/// thread: signs that the module's coroutines meet more than one loop.
+const SEVERAL_LOOPS_CALLS: &[&str] = &[
+    "asyncio.run",
+    "asyncio.new_event_loop",
+    "asyncio.set_event_loop",
+    "asyncio.get_event_loop",
+    "asyncio.get_running_loop",
+    "asyncio.run_coroutine_threadsafe",
+    "threading.Thread",
+];
+
+/// True when `expr` is one of [`SEVERAL_LOOPS_CALLS`] or drives a loop by
+/// hand (`loop.run_until_complete(..)`).
+fn shows_several_loops(cx: &PyContext<'_>, expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else {
+        return false;
+    };
+    if matches!(call.func.as_ref(), Expr::Attribute(attribute) if attribute.attr.as_str() == "run_until_complete")
+    {
+        return true;
+    }
+    cx.resolve(&call.func)
+        .is_some_and(|name| SEVERAL_LOOPS_CALLS.contains(&name.as_str()))
 }
 
 impl PythonRule for AsyncLockGuardedSingleton {
-    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, out: &mut Vec<Diagnostic>) {
+    fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
+        if !self.several_loops {
+            self.several_loops = shows_several_loops(cx, expr);
+        }
+    }
+
+    fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
+        if self.several_loops {
+            out.append(&mut self.pending);
+        }
+    }
+
+    fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         let Some(store) = self.tracker.on_stmt(cx, stmt) else {
             return;
         };
@@ -99,7 +153,7 @@ impl PythonRule for AsyncLockGuardedSingleton {
             return;
         }
         let lock = &held[held.len() - 1];
-        out.push(
+        self.pending.push(
             Diagnostic::new(
                 &ASYNC_LOCK_GUARDED_SINGLETON,
                 store.stmt,

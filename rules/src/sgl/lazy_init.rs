@@ -373,6 +373,55 @@ pub(crate) fn builds_shared_object(cx: &PyContext<'_>, value: &Expr) -> bool {
     }
 }
 
+/// True when `value` instantiates a class of this module that keeps no
+/// state: no base class, no `__init__`, `__new__` or `__post_init__`, no
+/// annotated fields and no `self.x = ..` in any method
+/// (`class _RsLexExecutor:` with only methods). Two racing threads then
+/// build two instances nobody can tell apart, whatever the class's name.
+pub(crate) fn builds_stateless_local_class(cx: &PyContext<'_>, value: &Expr) -> bool {
+    let Some(Expr::Name(callee)) = constructor_call(value).map(|call| call.func.as_ref()) else {
+        return false;
+    };
+    let Some(class) = cx.module_body().iter().find_map(|stmt| match stmt {
+        Stmt::ClassDef(class) if class.name.as_str() == callee.id.as_str() => Some(class),
+        _ => None,
+    }) else {
+        return false;
+    };
+    class.bases().is_empty()
+        && class.decorator_list.is_empty()
+        && class.body.iter().all(|member| match member {
+            Stmt::AnnAssign(_) => false,
+            Stmt::FunctionDef(def) => {
+                !matches!(def.name.as_str(), "__init__" | "__new__" | "__post_init__")
+                    && !stores_on_self(&def.body)
+            }
+            _ => true,
+        })
+}
+
+/// True when a method body assigns to an attribute of `self`.
+fn stores_on_self(body: &[Stmt]) -> bool {
+    struct SelfStores {
+        found: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for SelfStores {
+        fn visit_expr(&mut self, expr: &'v Expr) {
+            if let Expr::Attribute(attribute) = expr {
+                if attribute.ctx.is_store()
+                    && matches!(attribute.value.as_ref(), Expr::Name(name) if name.id.as_str() == "self")
+                {
+                    self.found = true;
+                }
+            }
+            ruff_python_ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut stores = SelfStores { found: false };
+    ruff_python_ast::visitor::Visitor::visit_body(&mut stores, body);
+    stores.found
+}
+
 /// The call that produces `value`: `Client(..)` or `await Client.create(..)`.
 fn constructor_call(value: &Expr) -> Option<&ast::ExprCall> {
     match value {

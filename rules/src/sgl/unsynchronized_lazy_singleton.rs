@@ -5,8 +5,8 @@ use crate::declare_rule;
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
 use crate::sgl::lazy_init::{
-    awaits_between_check_and_store, builds_shared_object, builds_value_object,
-    is_event_loop_object, memoises_its_key, returns_the_slot,
+    awaits_between_check_and_store, builds_shared_object, builds_stateless_local_class,
+    builds_value_object, is_event_loop_object, memoises_its_key, returns_the_slot,
 };
 use crate::sgl::{
     allows_static_mut_refs, static_mut_root, Callers, LazyInitTracker, StaticMutRegions,
@@ -99,7 +99,10 @@ declare_rule! {
     /// a factory prefix (`create_pool`, `make_executor`) or, for `cls()`
     /// and `super().__new__(cls)`, the class or one of its bases; a
     /// primitive's name ends in `Executor`, `Pool` or `Thread`, whatever
-    /// it executes or pools (a `QueryExecutor` counts too). Only
+    /// it executes or pools (a `QueryExecutor` counts too), unless it is
+    /// a class of the same module that keeps no state (no base class, no
+    /// `__init__`, no fields, no `self.x = ..`): two of those cannot be
+    /// told apart. Only
     /// stores that build an object (a class instantiation or a
     /// `create_*`/`new_*`/`make_*`/`connect*` factory) directly inside the
     /// `if` are flagged: lazily computed values (`re.compile`, paths,
@@ -132,7 +135,9 @@ declare_rule! {
     /// `asyncio`, `anyio` or `trio` object (`asyncio.Lock()`,
     /// `anyio.CapacityLimiter(..)`) belongs to one event loop, so to one
     /// thread, and is not flagged either. Functions whose comments or docstring say
-    /// they are not thread-safe have been reviewed and are not flagged.
+    /// they are not thread-safe, or that they serve tests only ("test
+    /// helper", "only use this in test code"), have been reviewed and are
+    /// not flagged.
     /// A Rust file that allows `static_mut_refs` has been reviewed for
     /// this and is not flagged. A function or method whose every call in
     /// the module holds a thread lock is taken to run under it; a lock held
@@ -205,7 +210,10 @@ impl PythonRule for PyUnsynchronizedLazySingleton {
         // Other objects are mostly built once, while the program wires
         // itself up, before any second thread asks: only a primitive is
         // certainly shared between threads.
-        if !(builds_lock || builds_shared_object(cx, store.value)) {
+        if !(builds_lock
+            || (builds_shared_object(cx, store.value)
+                && !builds_stateless_local_class(cx, store.value)))
+        {
             return;
         }
         let diagnostic = Diagnostic::new(

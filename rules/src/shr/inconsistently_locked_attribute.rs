@@ -98,7 +98,8 @@ declare_rule! {
     /// (`@contextmanager def ceremony(self): with self.lock: yield`) is not
     /// checked: the methods that block calls back run under the lock. Nor
     /// is a method whose docstring or comments say it takes no lock ("It
-    /// does not use any thread safety locks", "not thread-safe"), a method
+    /// does not use any thread safety locks", "not thread-safe") or that
+    /// it serves tests only ("Only use this in test code"), a method
     /// that gives back a `self` lock it did not take (its caller took it:
     /// `try: self._readers += 1 finally: self._read_ready.release()`), and
     /// the `emit` of a `logging.Handler` subclass (`Handler.handle` holds

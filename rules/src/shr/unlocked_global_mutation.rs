@@ -85,9 +85,10 @@ declare_rule! {
     /// functions nested in them), registration decorators (a function of
     /// one parameter that returns it unchanged: it runs when the decorated
     /// function is defined, at import), functions whose comments or
-    /// docstring say they are not thread-safe, globals whose comment block
-    /// says so or calls the race benign ("mutated without a lock ... The
-    /// race is benign"), and `threading.local()`
+    /// docstring say they are not thread-safe or serve tests only ("test
+    /// helper", "for testing only"), globals whose comment block says so
+    /// or calls the race benign ("mutated without a lock ... The race is
+    /// benign", "Test-only call counter"), and `threading.local()`
     /// objects are not flagged. A function or method whose every call in
     /// the module holds a thread lock is taken to run under it; a lock held
     /// by callers elsewhere is not seen, and functions named `*_locked` /
