@@ -4,9 +4,10 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextSize};
 
 use super::function_roles::FunctionRoles;
+use super::inline_callbacks::inline_callbacks;
 use super::lock_handoff::locks_released_for_caller;
 use super::semantic::{
     source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
@@ -154,6 +155,17 @@ impl<'a> PyContext<'a> {
     /// The innermost function or lambda being walked.
     pub fn function(&self) -> Option<&FunctionFrame<'a>> {
         self.semantic.functions.last()
+    }
+
+    /// The function whose run the walk is part of: the innermost one, or,
+    /// inside lambdas and nested functions that run inline (see
+    /// [`FunctionFrame::runs_inline`]), the function that defines them.
+    pub fn running_function(&self) -> Option<&FunctionFrame<'a>> {
+        self.semantic
+            .functions
+            .iter()
+            .rev()
+            .find(|frame| !frame.runs_inline)
     }
 
     /// All enclosing functions, outermost first.
@@ -369,6 +381,10 @@ struct Checker<'a> {
     /// Some rule uses [`PyContext::function_roles`].
     gathers_roles: bool,
     diagnostics: Vec<Diagnostic>,
+    /// Start offsets of the lambdas and nested functions that a method of
+    /// their class runs while the locks of their definer are held (see
+    /// [`inline_callbacks`]).
+    runs_under_definers_locks: Vec<TextSize>,
 }
 
 /// Runs the enabled rules over one parsed module.
@@ -421,6 +437,7 @@ pub(crate) fn check_with(
         },
         rules,
         diagnostics: Vec::new(),
+        runs_under_definers_locks: Vec::new(),
     };
     checker.visit_body(&module.body);
     for rule in &mut checker.rules {
@@ -455,7 +472,18 @@ impl<'a> Checker<'a> {
     }
 
     /// Walks a function body with its own held-lock stack: a nested function
-    /// runs later, not under the locks its definer holds.
+    /// runs later, not under the locks its definer holds. One that a method
+    /// of its class runs right away (see [`inline_callbacks`]) runs under
+    /// them.
+    fn with_locks_of(&mut self, function: TextSize, walk: impl FnOnce(&mut Self)) {
+        if self.runs_under_definers_locks.contains(&function) {
+            walk(self);
+        } else {
+            self.with_fresh_locks(walk);
+        }
+    }
+
+    /// Walks a body with its own, empty held-lock stack.
     fn with_fresh_locks(&mut self, walk: impl FnOnce(&mut Self)) {
         let outer = std::mem::take(&mut self.cx.semantic.held);
         walk(self);
@@ -480,12 +508,13 @@ impl<'a> Checker<'a> {
             name: def.name.as_str(),
             is_async: def.is_async,
             class,
+            runs_inline: self.runs_under_definers_locks.contains(&def.start()),
             globals: bindings.globals,
             nonlocals: bindings.nonlocals,
             locals: bindings.locals,
         };
         self.enter_function(frame, Some(&def.parameters));
-        self.with_fresh_locks(|checker| checker.visit_body(&def.body));
+        self.with_locks_of(def.start(), |checker| checker.visit_body(&def.body));
         self.exit_function();
     }
 
@@ -505,12 +534,13 @@ impl<'a> Checker<'a> {
             name: "<lambda>",
             is_async: false,
             class: None,
+            runs_inline: self.runs_under_definers_locks.contains(&lambda.start()),
             globals: Vec::new(),
             nonlocals: Vec::new(),
             locals: FunctionBindings::of(lambda.parameters.as_deref(), &[]).locals,
         };
         self.enter_function(frame, lambda.parameters.as_deref());
-        self.with_fresh_locks(|checker| checker.visit_expr(&lambda.body));
+        self.with_locks_of(lambda.start(), |checker| checker.visit_expr(&lambda.body));
         self.exit_function();
     }
 
@@ -561,6 +591,12 @@ impl<'a> Checker<'a> {
                     item.context_expr.range().into(),
                     true,
                 );
+            }
+        }
+        if self.cx.semantic.held.len() > depth {
+            if let Some(class) = self.cx.functions().last().and_then(|frame| frame.class) {
+                self.runs_under_definers_locks
+                    .extend(inline_callbacks(class, &with.body));
             }
         }
         self.visit_body(&with.body);

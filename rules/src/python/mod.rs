@@ -4,6 +4,7 @@
 
 mod checker;
 mod function_roles;
+mod inline_callbacks;
 mod lock_handoff;
 mod semantic;
 mod test_module;

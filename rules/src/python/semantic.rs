@@ -55,6 +55,10 @@ pub struct FunctionFrame<'a> {
     /// The class this function is a method of, if it is defined directly in
     /// a class body.
     pub class: Option<&'a ast::StmtClassDef>,
+    /// A lambda or nested function that a method of its class runs before
+    /// returning, under the locks its definer holds: part of the enclosing
+    /// function's run, not code that runs later.
+    pub runs_inline: bool,
     /// Names declared `global` in this function.
     pub globals: Vec<&'a str>,
     /// Names declared `nonlocal` in this function.

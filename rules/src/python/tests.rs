@@ -443,3 +443,34 @@ fn a_test_helper_disclaims_thread_safety() {
     assert!(!disclaims("    # the tests only cover the happy path"));
     assert!(!disclaims("    # counted for tests and dashboards"));
 }
+
+#[test]
+fn a_callback_run_by_its_own_class_runs_under_the_definers_locks() {
+    let snapshots = probe(
+        r#"
+import threading
+
+class Store:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._later = []
+
+    def _run(self, body):
+        return body()
+
+    def _keep(self, callback):
+        self._later.append(callback)
+
+    def save(self):
+        with self._lock:
+            def inline():
+                probe()
+            def later():
+                probe()
+            self._run(inline)
+            self._keep(later)
+"#,
+    );
+    let held: Vec<&[String]> = snapshots.iter().map(|s| s.held.as_slice()).collect();
+    assert_eq!(held, [&["self._lock".to_string()][..], &[]]);
+}

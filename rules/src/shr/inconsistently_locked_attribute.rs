@@ -75,7 +75,11 @@ declare_rule! {
     /// test fixtures and test methods, property getters and setters,
     /// methods named `*_locked` / `*_unlocked` / `_unlocked*`, and methods that the class
     /// only calls with a lock held (directly or through such helpers) are
-    /// not checked. A branch that skips a lock another branch of the same
+    /// not checked. A lambda or nested function handed, under a lock, to a
+    /// method of the class that calls it before returning
+    /// (`self._transaction(lambda: self._record(..))` with `def
+    /// _transaction(self, body): ... body()`) runs under that lock; one
+    /// the method keeps for later does not. A branch that skips a lock another branch of the same
     /// method takes (`if self.lock: with self.lock: .. else: ..`, or a fast
     /// path that returns before `with self.lock:`) is trusted as a
     /// deliberate choice, in `except` handlers too. A locked block that
@@ -197,12 +201,10 @@ impl InconsistentlyLockedAttribute {
 }
 
 impl InconsistentlyLockedAttribute {
-    /// The class whose method is being walked directly (not a nested
-    /// function), and the method's name.
     /// The state of the class whose method is being walked directly (not
-    /// a nested function), and the method's name.
+    /// a nested function, unless it runs inline), and the method's name.
     fn method_state<'c>(&mut self, cx: &'c PyContext<'_>) -> Option<(&mut ClassState, &'c str)> {
-        let frame = cx.function()?;
+        let frame = cx.running_function()?;
         let class = cx.class()?;
         let method_class = frame.class?;
         if !std::ptr::eq(method_class, class) {
