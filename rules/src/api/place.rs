@@ -10,13 +10,23 @@ pub enum FilePlace {
     TestSupport,
 }
 
-/// Directories that hold tests and benchmarks, in Python and Cargo layouts.
-const TEST_DIRS: &[&str] = &["tests", "test", "testing", "benches", "benchmarks"];
+/// Directories that hold tests, test helpers and benchmarks, in Python and
+/// Cargo layouts.
+const TEST_DIRS: &[&str] = &[
+    "tests",
+    "test",
+    "testing",
+    "test_utils",
+    "testing_utils",
+    "testutils",
+    "benches",
+    "benchmarks",
+];
 
 impl FilePlace {
     /// Judged by `path` relative to the root it was found under: a file
-    /// below a `tests`, `test`, `testing`, `benches` or `benchmarks`
-    /// directory, or a Python file named `test_*.py`, `*_test.py` or
+    /// below a `tests`, `test`, `testing`, `test_utils`, `testing_utils`,
+    /// `testutils`, `benches` or `benchmarks` directory, or a Python file named `test_*.py`, `*_test.py` or
     /// `conftest.py`. The root's own name does not count: checking
     /// `~/tests/service` checks a service.
     pub fn of(relative: &Path) -> Self {
@@ -66,6 +76,8 @@ mod tests {
             "pkg/test_client.py",
             "pkg/client_test.py",
             "conftest.py",
+            "jupyter_contrib_core/testing_utils/__init__.py",
+            "pkg/test_utils/fake_server.py",
         ] {
             assert_eq!(place(path), FilePlace::TestSupport, "{path}");
         }
