@@ -26,8 +26,8 @@ const TEST_DIRS: &[&str] = &[
 impl FilePlace {
     /// Judged by `path` relative to the root it was found under: a file
     /// below a `tests`, `test`, `testing`, `test_utils`, `testing_utils`,
-    /// `testutils`, `benches` or `benchmarks` directory, or a Python file named `test_*.py`, `*_test.py` or
-    /// `conftest.py`. The root's own name does not count: checking
+    /// `testutils`, `benches` or `benchmarks` directory, or a Python file
+    /// named `test_*.py`, `*_test.py` or `conftest.py`. The root's own name does not count: checking
     /// `~/tests/service` checks a service.
     pub fn of(relative: &Path) -> Self {
         let mut components = relative.components().peekable();

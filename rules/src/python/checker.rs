@@ -471,12 +471,12 @@ impl<'a> Checker<'a> {
         self.cx.semantic.scopes.pop();
     }
 
-    /// Walks a function body with its own held-lock stack: a nested function
-    /// runs later, not under the locks its definer holds. One that a method
-    /// of its class runs right away (see [`inline_callbacks`]) runs under
-    /// them.
-    fn with_locks_of(&mut self, function: TextSize, walk: impl FnOnce(&mut Self)) {
-        if self.runs_under_definers_locks.contains(&function) {
+    /// Walks the body of the function just entered with its own held-lock
+    /// stack: a nested function runs later, not under the locks its definer
+    /// holds. One that runs inline (see [`FunctionFrame::runs_inline`]) runs
+    /// under them.
+    fn with_locks_of_function(&mut self, walk: impl FnOnce(&mut Self)) {
+        if self.cx.function().is_some_and(|frame| frame.runs_inline) {
             walk(self);
         } else {
             self.with_fresh_locks(walk);
@@ -514,7 +514,7 @@ impl<'a> Checker<'a> {
             locals: bindings.locals,
         };
         self.enter_function(frame, Some(&def.parameters));
-        self.with_locks_of(def.start(), |checker| checker.visit_body(&def.body));
+        self.with_locks_of_function(|checker| checker.visit_body(&def.body));
         self.exit_function();
     }
 
@@ -540,7 +540,7 @@ impl<'a> Checker<'a> {
             locals: FunctionBindings::of(lambda.parameters.as_deref(), &[]).locals,
         };
         self.enter_function(frame, lambda.parameters.as_deref());
-        self.with_locks_of(lambda.start(), |checker| checker.visit_expr(&lambda.body));
+        self.with_locks_of_function(|checker| checker.visit_expr(&lambda.body));
         self.exit_function();
     }
 

@@ -14,53 +14,50 @@ use super::semantic::self_attribute;
 /// block of a method of `class`) that are handed to a method of `class`
 /// which calls the matching parameter directly.
 pub(crate) fn inline_callbacks(class: &ast::StmtClassDef, body: &[Stmt]) -> Vec<TextSize> {
-    let mut handed = HandedToOwnMethods {
-        class,
-        lambdas: Vec::new(),
-        names: Vec::new(),
-    };
-    handed.visit_body(body);
-    let mut starts = handed.lambdas;
+    let mut starts = Vec::new();
+    let mut names = Vec::new();
+    for_each_own_call(body, |call| {
+        let Some(method) = self_attribute(&call.func).and_then(|name| method(class, name)) else {
+            return;
+        };
+        for argument in arguments_it_calls(method, call) {
+            match argument {
+                Expr::Lambda(lambda) => starts.push(lambda.start()),
+                Expr::Name(name) => names.push(name.id.as_str()),
+                _ => {}
+            }
+        }
+    });
     starts.extend(body.iter().filter_map(|stmt| match stmt {
-        Stmt::FunctionDef(def) if handed.names.contains(&def.name.as_str()) => Some(def.start()),
+        Stmt::FunctionDef(def) if names.contains(&def.name.as_str()) => Some(def.start()),
         _ => None,
     }));
     starts
 }
 
-/// Arguments of `self.method(..)` calls whose method runs them.
-struct HandedToOwnMethods<'a> {
-    class: &'a ast::StmtClassDef,
-    lambdas: Vec<TextSize>,
-    names: Vec<&'a str>,
-}
-
-impl<'a> Visitor<'a> for HandedToOwnMethods<'a> {
-    fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        // A nested function's own calls happen when it runs.
-        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-            visitor::walk_stmt(self, stmt);
-        }
+/// Runs `on_call` on each call that `body` makes itself: not the calls in
+/// nested functions, classes and lambdas, which happen when those run.
+fn for_each_own_call<'a>(body: &'a [Stmt], on_call: impl FnMut(&'a ast::ExprCall)) {
+    struct OwnCalls<F> {
+        on_call: F,
     }
-
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        if let Expr::Call(call) = expr {
-            if let Some(method) =
-                self_attribute(&call.func).and_then(|name| method(self.class, name))
-            {
-                for argument in arguments_it_calls(method, call) {
-                    match argument {
-                        Expr::Lambda(lambda) => self.lambdas.push(lambda.start()),
-                        Expr::Name(name) => self.names.push(name.id.as_str()),
-                        _ => {}
-                    }
-                }
+    impl<'a, F: FnMut(&'a ast::ExprCall)> Visitor<'a> for OwnCalls<F> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
             }
         }
-        if !matches!(expr, Expr::Lambda(_)) {
-            visitor::walk_expr(self, expr);
+
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                (self.on_call)(call);
+            }
+            if !matches!(expr, Expr::Lambda(_)) {
+                visitor::walk_expr(self, expr);
+            }
         }
     }
+    OwnCalls { on_call }.visit_body(body);
 }
 
 fn method<'a>(class: &'a ast::StmtClassDef, name: &str) -> Option<&'a ast::StmtFunctionDef> {
@@ -74,15 +71,20 @@ fn method<'a>(class: &'a ast::StmtClassDef, name: &str) -> Option<&'a ast::StmtF
 /// own body (`body()`, not in a nested function): positionally after
 /// `self`, or by keyword.
 fn arguments_it_calls<'c>(method: &ast::StmtFunctionDef, call: &'c ast::ExprCall) -> Vec<&'c Expr> {
-    let parameters: Vec<&str> = method
+    let mut called = Vec::new();
+    for_each_own_call(&method.body, |own_call| {
+        if let Expr::Name(callee) = own_call.func.as_ref() {
+            called.push(callee.id.as_str());
+        }
+    });
+    let parameters = method
         .parameters
         .posonlyargs
         .iter()
         .chain(&method.parameters.args)
         .skip(1)
-        .map(|parameter| parameter.parameter.name.as_str())
-        .collect();
-    let positional = call.arguments.args.iter().zip(parameters.iter().copied());
+        .map(|parameter| parameter.parameter.name.as_str());
+    let positional = call.arguments.args.iter().zip(parameters);
     let keywords = call.arguments.keywords.iter().filter_map(|keyword| {
         keyword
             .arg
@@ -91,36 +93,7 @@ fn arguments_it_calls<'c>(method: &ast::StmtFunctionDef, call: &'c ast::ExprCall
     });
     positional
         .chain(keywords)
-        .filter(|(_, parameter)| calls_name(&method.body, parameter))
+        .filter(|(_, parameter)| called.contains(parameter))
         .map(|(argument, _)| argument)
         .collect()
-}
-
-/// True when `body` calls `name(..)` outside nested functions.
-fn calls_name(body: &[Stmt], name: &str) -> bool {
-    struct Calls<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'v> Visitor<'v> for Calls<'_> {
-        fn visit_stmt(&mut self, stmt: &'v Stmt) {
-            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-                visitor::walk_stmt(self, stmt);
-            }
-        }
-        fn visit_expr(&mut self, expr: &'v Expr) {
-            if let Expr::Call(call) = expr {
-                if matches!(call.func.as_ref(), Expr::Name(callee) if callee.id.as_str() == self.name)
-                {
-                    self.found = true;
-                }
-            }
-            if !matches!(expr, Expr::Lambda(_)) {
-                visitor::walk_expr(self, expr);
-            }
-        }
-    }
-    let mut calls = Calls { name, found: false };
-    calls.visit_body(body);
-    calls.found
 }

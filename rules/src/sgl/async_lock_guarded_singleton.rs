@@ -118,9 +118,19 @@ fn shows_several_loops(cx: &PyContext<'_>, expr: &Expr) -> bool {
     let Expr::Call(call) = expr else {
         return false;
     };
-    if matches!(call.func.as_ref(), Expr::Attribute(attribute) if attribute.attr.as_str() == "run_until_complete")
-    {
-        return true;
+    if let Expr::Attribute(attribute) = call.func.as_ref() {
+        if attribute.attr.as_str() == "run_until_complete" {
+            return true;
+        }
+        // `x.attr` resolves to `<x>.attr`: only these attributes can match,
+        // and the others (most calls) need not be resolved.
+        let attr = attribute.attr.as_str();
+        if !SEVERAL_LOOPS_CALLS
+            .iter()
+            .any(|name| name.rsplit('.').next() == Some(attr))
+        {
+            return false;
+        }
     }
     cx.resolve(&call.func)
         .is_some_and(|name| SEVERAL_LOOPS_CALLS.contains(&name.as_str()))
