@@ -17,7 +17,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::Span;
 use crate::python::{last_name, PyContext};
@@ -41,8 +41,9 @@ const SUBSCRIPTION_WORDS: &[&str] = &[
 const ROUTE_CALLS: &[&str] = &["add_get", "add_post", "add_put", "add_patch", "add_delete"];
 
 /// Method names frameworks call once per incoming piece of data:
-/// `asyncio.Protocol` and `DatagramProtocol` hooks, `logging.Handler.emit`.
-const DATA_HOOKS: &[&str] = &["data_received", "datagram_received", "emit"];
+/// `asyncio.Protocol` and `DatagramProtocol` hooks. A handler's `emit` is
+/// one too, but only in a handler class (see [`is_handler_class`]).
+const DATA_HOOKS: &[&str] = &["data_received", "datagram_received"];
 
 /// Event-hook suffixes after `on_` that are lifecycle events, one per
 /// object or connection, not a stream of data, in Python and Rust alike.
@@ -78,11 +79,12 @@ pub(crate) fn is_per_event_hook(name: &str, data_hooks: &[&str], more_lifecycle:
         })
 }
 
-/// `on_llm_new_token`, `on_token`: the tokens of one streamed model answer,
-/// handed to a handler made for that answer. The model's output limit
-/// bounds them, and the stream ends with the answer.
+/// `on_llm_new_token`, `on_token`, and a Hugging Face streamer's
+/// `on_finalized_text`: the tokens of one streamed model answer, handed to
+/// a handler made for that answer. The model's output limit bounds them,
+/// and the stream ends with the answer.
 fn is_answer_token(event: &str) -> bool {
-    event == "token" || event.ends_with("_token")
+    event == "token" || event.ends_with("_token") || event == "finalized_text"
 }
 
 #[derive(Default)]
@@ -148,12 +150,17 @@ impl EventCallbacks {
         &self,
         name: &str,
         class: Option<Span>,
-        is_method: bool,
+        method: Method,
     ) -> bool {
         let subscribed = self.subscribed.iter().any(|(subscribed, owner)| {
             subscribed == name && owner.is_none_or(|owner| Some(owner) == class)
         });
-        subscribed || (is_method && is_data_hook(name))
+        subscribed
+            || match method {
+                Method::None => false,
+                Method::Plain => is_data_hook(name),
+                Method::OfHandler => name == "emit" || is_data_hook(name),
+            }
     }
 
     /// Names assigned from an argument hold one too.
@@ -210,7 +217,42 @@ fn is_subscription(func: &Expr) -> bool {
         || SUBSCRIPTION_WORDS.iter().any(|word| name.contains(word))
 }
 
-/// `on_message`, `_on_chunk`, `data_received`, `emit`; not `on_close`.
+/// What kind of function a put is in, for [`EventCallbacks::is_event_callback`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// A module function or a nested one.
+    None,
+    /// A method of a class.
+    Plain,
+    /// A method of a handler class (see [`is_handler_class`]).
+    OfHandler,
+}
+
+impl Method {
+    /// The kind of the function being walked.
+    pub(crate) fn of_function(cx: &PyContext<'_>) -> Self {
+        match (cx.function().and_then(|frame| frame.class), cx.class()) {
+            (None, _) | (_, None) => Method::None,
+            (Some(_), Some(class)) if is_handler_class(class) => Method::OfHandler,
+            (Some(_), Some(_)) => Method::Plain,
+        }
+    }
+}
+
+/// A class named or derived as a handler (`logging.Handler`,
+/// `QueueHandler`, `UsageStatisticsHandler`), whose public `emit` its
+/// framework or its clients call once per record. Elsewhere `emit` is a
+/// class's own API (a sink that waits for its writer thread, a session's
+/// `_emit` that its own run loop calls): its pace is the code's own.
+fn is_handler_class(class: &ast::StmtClassDef) -> bool {
+    class.name.as_str().ends_with("Handler")
+        || class
+            .bases()
+            .iter()
+            .any(|base| last_name(base).is_some_and(|name| name.ends_with("Handler")))
+}
+
+/// `on_message`, `_on_chunk`, `data_received`; not `on_close`.
 fn is_data_hook(name: &str) -> bool {
     is_per_event_hook(name.trim_start_matches('_'), DATA_HOOKS, &["exit"])
 }

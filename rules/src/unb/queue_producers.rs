@@ -17,7 +17,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use crate::api::Span;
 use crate::python::PyContext;
-use crate::unb::event_callbacks::EventCallbacks;
+use crate::unb::event_callbacks::{EventCallbacks, Method};
 
 /// Where the queue is bound, which says where its producers can be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,8 +65,8 @@ struct Put {
     /// The innermost function's name, to match thread targets and
     /// subscribed callbacks.
     function_name: String,
-    /// The innermost function is a method.
-    in_method: bool,
+    /// Whether the innermost function is a method, and of what class.
+    method: Method,
     /// The item carries an argument of the innermost function: the
     /// event a callback was called with.
     forwards_argument: bool,
@@ -270,7 +270,7 @@ impl QueueProducers {
             lifecycle: innermost.is_some_and(|frame| is_lifecycle(frame.name)),
             constructor: innermost.is_some_and(|frame| CONSTRUCTORS.contains(&frame.name)),
             function_name: innermost.map_or_else(String::new, |frame| frame.name.to_string()),
-            in_method: innermost.is_some_and(|frame| frame.class.is_some()),
+            method: Method::of_function(cx),
             forwards_argument,
         });
     }
@@ -301,7 +301,7 @@ impl QueueProducers {
         put.forwards_argument
             && self
                 .events
-                .is_event_callback(&put.function_name, put.class, put.in_method)
+                .is_event_callback(&put.function_name, put.class, put.method)
     }
 
     /// An attribute queue whose size its class compares anywhere, or a

@@ -34,8 +34,9 @@ declare_rule! {
     ///   `watch` with a closure argument);
     /// - or a method named like the hooks frameworks call once per incoming
     ///   item: `on_<event>` (`on_message`, `on_chunk`,
-    ///   `on_message_received`), `data_received`, `datagram_received`, and a
-    ///   log handler's `emit`.
+    ///   `on_message_received`), `data_received`, `datagram_received`, and
+    ///   the `emit` of a handler class (named or derived `*Handler`, as
+    ///   `logging.Handler` subclasses are).
     ///
     /// The queue must be one the callback outlives: an attribute of the
     /// object whose method puts, a module global, or a local of the function
@@ -100,8 +101,9 @@ declare_rule! {
     /// - a put or send in a callback that does not forward its event (it
     ///   puts its own backlog, a counter, a timestamp), in a lifecycle hook
     ///   (`on_close`, `on_start`, `on_done`, ...), in a token hook
-    ///   (`on_llm_new_token`, `on_token`: the tokens of one streamed model
-    ///   answer, which its output limit bounds), or in a callback handed
+    ///   (`on_llm_new_token`, `on_token`, a Hugging Face streamer's
+    ///   `on_finalized_text`: the tokens of one streamed model answer, which
+    ///   its output limit bounds), or in a callback handed
     ///   to a one-shot call (`add_done_callback`, `run_in_executor`,
     ///   `weakref.finalize`): one item per object, not a stream;
     /// - a queue returned, passed to another function or class, or stored
