@@ -6,7 +6,7 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{FunctionFrame, PyContext, PythonRule};
 use crate::sgl::{caller_holds_lock_by_convention, is_instance_construction, Callers};
-use crate::shr::{container_sharing, is_container, is_thread_identity, Sharing};
+use crate::shr::{container_sharing, is_container, is_rebuilt_first, is_thread_identity, Sharing};
 
 declare_rule! {
     /// ## What it does
@@ -70,7 +70,11 @@ declare_rule! {
     /// `hooks[t].append(hook_func)`, a parameter named `func`, `fn`,
     /// `hook`, `*_func`, `*_hook`; also through a name bound to the entry,
     /// `hooks[t] = handlers = []`, and inside a tuple, `handlers.append((
-    /// predicate, func))`): code registers hooks while it is set up.
+    /// predicate, func))`): code registers hooks while it is set up. Nor
+    /// is a container the function first rebinds to a new value in its own
+    /// body (`self.items = {}`, then a loop that fills it): a rebuild, the
+    /// work of set-up or refresh code, where two concurrent runs would race
+    /// on the rebuild whatever the check did.
     /// Listeners and callbacks still count: event systems subscribe them at
     /// run time. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
@@ -167,7 +171,9 @@ impl PythonRule for CheckThenActOnSharedContainer {
             }) else {
                 continue;
             };
-            if collects_hook_functions(cx, &container, &key) {
+            if collects_hook_functions(cx, &container, &key)
+                || is_rebuilt_first(cx, stmt, &container)
+            {
                 return;
             }
             let whose = match check.sharing {

@@ -11,7 +11,9 @@ pub mod lock_order_inversion;
 mod one_thread;
 pub mod unlocked_global_mutation;
 
+use ruff_python_ast::helpers::any_over_expr;
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::python::{LockKind, PyContext};
 
@@ -52,6 +54,33 @@ pub(crate) fn is_container(cx: &PyContext<'_>, value: &Expr) -> bool {
             .is_some_and(|name| CONTAINER_CONSTRUCTORS.contains(&name.as_str())),
         _ => false,
     }
+}
+
+/// True when the function being walked first binds `target` (a global
+/// `total`, an attribute `self.items`) afresh, in a statement of its own
+/// body before the one holding `stmt`, to a value not read from `target`:
+/// `total = 0`, then `for group in groups: total += len(group)`; or
+/// `self.items = {}`, then `if kind not in self.items: self.items[kind] =
+/// {}`. The function builds the value from scratch, the work of set-up or
+/// refresh code run before the threads that use it; two threads running it
+/// at once would lose work to the rebuild whatever the update did, so a
+/// lock around the update is not the fix.
+pub(crate) fn is_rebuilt_first(cx: &PyContext<'_>, stmt: &Stmt, target: &str) -> bool {
+    let Some(def) = cx.function().and_then(|frame| frame.def) else {
+        return false;
+    };
+    let names_target =
+        |expr: &Expr| matches!(expr, Expr::Name(_) | Expr::Attribute(_)) && cx.text(expr) == target;
+    def.body
+        .iter()
+        .take_while(|earlier| !earlier.range().contains_range(stmt.range()))
+        .any(|earlier| match earlier {
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                matches!(targets.as_slice(), [bound] if names_target(bound))
+                    && !any_over_expr(value, &names_target)
+            }
+            _ => false,
+        })
 }
 
 /// How `expr` (a container being checked or written) is shared, if it is.

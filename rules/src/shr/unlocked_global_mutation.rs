@@ -1,14 +1,12 @@
-use ruff_python_ast::helpers::any_over_expr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{last_name, PyContext, PythonRule};
 use crate::rust::{span_of, RsContext, RustRule};
-use crate::shr::is_container;
 use crate::shr::one_thread::{is_scope_counter, runs_single_threaded};
+use crate::shr::{is_container, is_rebuilt_first};
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::sgl::{
@@ -194,7 +192,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
         // The statement is a candidate; now the (costlier) context checks.
         if !cx.module_is_concurrent()
             || is_scope_counter(cx, stmt)
-            || is_reset_first(cx, stmt, global)
+            || is_rebuilt_first(cx, stmt, global)
             || cx.holds_thread_lock()
             || caller_holds_lock_by_convention(cx)
             || runs_single_threaded(cx)
@@ -239,31 +237,6 @@ fn is_thread_api_call(cx: &PyContext<'_>, expr: &Expr) -> bool {
         );
         matches!(head, "threading" | "_thread" | "concurrent" | "queue") && !asks_identity
     })
-}
-
-/// True when the function being walked first sets the global afresh, in a
-/// statement of its own body before the one holding `stmt`: `total = 0`,
-/// then `for group in groups: total += len(group)`. The function builds
-/// the value from scratch, the work of set-up code run before the threads
-/// that use it; two threads running it at once would lose counts to the
-/// reset whatever the update did.
-fn is_reset_first(cx: &PyContext<'_>, stmt: &Stmt, global: &str) -> bool {
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
-        return false;
-    };
-    def.body
-        .iter()
-        .take_while(|earlier| !earlier.range().contains_range(stmt.range()))
-        .any(|earlier| match earlier {
-            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
-                matches!(targets.as_slice(), [Expr::Name(name)] if name.id.as_str() == global)
-                    && !any_over_expr(
-                        value,
-                        |expr| matches!(expr, Expr::Name(name) if name.id.as_str() == global),
-                    )
-            }
-            _ => false,
-        })
 }
 
 /// True when the global `name` is private (`_count`: other modules do not
