@@ -10,8 +10,8 @@ use super::function_roles::FunctionRoles;
 use super::inline_callbacks::inline_callbacks;
 use super::lock_handoff::locks_released_for_caller;
 use super::semantic::{
-    source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock, LockHelper, LockKind,
-    QualifiedName, Scope, Semantic,
+    class_methods, source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock,
+    LockHelper, LockKind, QualifiedName, Scope, Semantic,
 };
 use super::test_module::is_test_module;
 use crate::api::{Diagnostic, FilePlace, RuleEntry, Settings};
@@ -721,11 +721,10 @@ impl<'a> Checker<'a> {
             return None;
         }
         let own_method = matches!(receiver, Expr::Name(name) if name.id.as_str() == "self")
-            && self.cx.class().is_some_and(|class| {
-                class.body.iter().any(
-                    |member| matches!(member, Stmt::FunctionDef(def) if def.name.as_str() == method),
-                )
-            });
+            && self
+                .cx
+                .class()
+                .is_some_and(|class| class_methods(class, method).next().is_some());
         if own_method {
             return None;
         }
@@ -754,15 +753,8 @@ impl<'a> Checker<'a> {
         };
         // The last definition that releases something, as Python keeps
         // the last definition of a name.
-        class
-            .body
-            .iter()
-            .filter_map(|stmt| match stmt {
-                Stmt::FunctionDef(def) if def.name.as_str() == method => {
-                    Some(locks_released_for_caller(def))
-                }
-                _ => None,
-            })
+        class_methods(class, method)
+            .map(locks_released_for_caller)
             .filter(|released| !released.is_empty())
             .last()
             .unwrap_or_default()

@@ -8,7 +8,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
-use super::semantic::self_attribute;
+use super::semantic::{class_methods, self_attribute};
 
 /// The start offsets of the lambdas and nested `def`s in `body` (a locked
 /// block of a method of `class`) that are handed to a method of `class`
@@ -60,11 +60,12 @@ fn for_each_own_call<'a>(body: &'a [Stmt], on_call: impl FnMut(&'a ast::ExprCall
     OwnCalls { on_call }.visit_body(body);
 }
 
+/// The method `name` of `class` as Python binds it (its last definition),
+/// if calling it runs its body: a coroutine function's body runs later.
 fn method<'a>(class: &'a ast::StmtClassDef, name: &str) -> Option<&'a ast::StmtFunctionDef> {
-    class.body.iter().find_map(|stmt| match stmt {
-        Stmt::FunctionDef(def) if def.name.as_str() == name && !def.is_async => Some(def),
-        _ => None,
-    })
+    class_methods(class, name)
+        .last()
+        .filter(|def| !def.is_async)
 }
 
 /// The arguments of `call` bound to a parameter that `method` calls in its

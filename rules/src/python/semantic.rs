@@ -982,6 +982,18 @@ pub(crate) fn last_name(expr: &Expr) -> Option<&str> {
     }
 }
 
+/// The definitions of method `name` in `class`, in source order. Python
+/// keeps the last one; `@overload` stubs and platform variants come first.
+pub(crate) fn class_methods<'a, 'n>(
+    class: &'a ast::StmtClassDef,
+    name: &'n str,
+) -> impl Iterator<Item = &'a ast::StmtFunctionDef> + use<'a, 'n> {
+    class.body.iter().filter_map(move |stmt| match stmt {
+        Stmt::FunctionDef(def) if def.name.as_str() == name => Some(def),
+        _ => None,
+    })
+}
+
 /// `x` for `self.x`.
 pub(crate) fn self_attribute(expr: &Expr) -> Option<&str> {
     let Expr::Attribute(attribute) = expr else {

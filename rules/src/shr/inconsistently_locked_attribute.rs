@@ -1,25 +1,26 @@
 use rustc_hash::FxHashMap as HashMap;
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
 
 use crate::api::{Diagnostic, RuleEntry, Span};
 use crate::declare_rule;
-use crate::python::{locks_released_for_caller, self_attribute};
+use crate::python::{last_name, locks_released_for_caller, self_attribute};
 use crate::python::{LockKind, PyContext, PythonRule};
 use crate::sgl::is_named_for_caller_held_lock;
-use crate::shr::is_container;
+use crate::shr::{is_container, is_thread_identity};
 
 mod class_state;
 mod lock_choices;
 
 use class_state::{is_exclusive_method, Access, ClassState, SelfCall};
-use lock_choices::{is_reset_block, lock_free_branches};
+use lock_choices::{is_once_setup_block, is_reset_block, lock_free_branches};
 
 declare_rule! {
     /// ## What it does
     /// RacerD-style consistency check within one class: an attribute that
-    /// is written or mutated (assignment, `+=`, `self.x[k] = ..`, `del
+    /// is written or mutated (assignment, also as one target of an
+    /// unpacking `self.state, found = ..`, `+=`, `self.x[k] = ..`, `del
     /// self.x[k]`, `self.x.append(..)` and other mutating methods) while a
     /// thread lock is held in one method, and updated in a non-atomic way
     /// with no lock held in another: `self.n += 1`, a rebuild that reads
@@ -86,10 +87,18 @@ declare_rule! {
     /// stores fresh values into five or more attributes at once is a reset
     /// made atomic as a whole; its stores are not taken as evidence that
     /// each of those attributes needs the lock for its other updates (a
-    /// locked `+=` elsewhere still is). Only this object's or the module's locks count:
+    /// locked `+=` elsewhere still is), and so are the plain stores of a
+    /// double-checked one-time set-up (`if self._ready: return`, then
+    /// `with self._lock: if self._ready: return; ...`). Only this object's or the module's locks count:
     /// `with self._conn.lock:` serialises the connection, not this
     /// object's fields, and attributes that carry their own lock (`with
-    /// self.pool.lock:`) are skipped. Async locks are not counted, and
+    /// self.pool.lock:`) are skipped. A write under another object's lock
+    /// is neither evidence nor a finding: it is not made without a lock,
+    /// and the tool cannot tell whether the locked writes' callers take
+    /// that lock too. Nor is a write in the body of an owner check (`if
+    /// self._owner == get_ident():`, as a hand-rolled reentrant lock counts
+    /// its re-entries): only the owning thread runs it. Async locks are
+    /// not counted, and
     /// writes in `async def` methods are not reported: without an `await`
     /// between read and write, coroutines cannot interleave. Classes in
     /// test-support files (below a `tests`/`test`/`benches` directory,
@@ -169,6 +178,9 @@ struct InconsistentlyLockedAttribute {
     /// [`FunctionExemptions`] found in it: read once per function, not once
     /// per write in it.
     exemptions: Option<(u32, FunctionExemptions)>,
+    /// Bodies of `if self._owner == get_ident():` in this file: code only
+    /// the thread that owns the object runs.
+    owner_branches: Vec<TextRange>,
 }
 
 /// What a method's own text says about the locks around its writes.
@@ -243,7 +255,24 @@ impl InconsistentlyLockedAttribute {
         let Some(attr) = written_attribute(target) else {
             return;
         };
+        // A hand-rolled reentrant lock counts its re-entries on the owner's
+        // thread alone: no other thread runs that branch.
+        if self
+            .owner_branches
+            .iter()
+            .any(|branch| branch.contains_range(target.range()))
+        {
+            return;
+        }
         let locked = holds_own_thread_lock(cx);
+        // Under another object's lock (`with ctx.eval_lock:`): not this
+        // object's lock, so no evidence of how its fields are guarded, but
+        // not "without any lock" either. Callers may take that same lock
+        // around the locked writes too (`run_jobs` holds `eval_lock` while
+        // `run_job` takes `self.pending_lock`); the tool cannot pair them.
+        if !locked && holds_thread_lock(cx) {
+            return;
+        }
         // Coroutine code runs on one event loop: without an `await` inside
         // the statement no other coroutine interleaves with it.
         let in_coroutine = cx.function().is_some_and(|frame| frame.is_async);
@@ -351,6 +380,41 @@ fn holds_own_thread_lock(cx: &PyContext<'_>) -> bool {
     })
 }
 
+/// `self._owner == get_ident()` (or `is`, either way round, or with a local
+/// `me = threading.get_ident()`): the running thread owns the object.
+fn is_owner_check(cx: &PyContext<'_>, test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let ([op], [right]) = (compare.ops.as_ref(), compare.comparators.as_ref()) else {
+        return false;
+    };
+    if !matches!(op, CmpOp::Eq | CmpOp::Is) {
+        return false;
+    }
+    let left = compare.left.as_ref();
+    (self_attribute(left).is_some() && names_running_thread(cx, right))
+        || (self_attribute(right).is_some() && names_running_thread(cx, left))
+}
+
+/// `get_ident()`, `threading.current_thread()`, or a name bound to one.
+fn names_running_thread(cx: &PyContext<'_>, expr: &Expr) -> bool {
+    let value = match expr {
+        Expr::Name(name) => cx.value_of(name.id.as_str()).unwrap_or(expr),
+        other => other,
+    };
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    is_thread_identity(cx, value)
+        || last_name(&call.func).is_some_and(|name| {
+            matches!(
+                name,
+                "get_ident" | "get_native_id" | "current_thread" | "currentThread"
+            )
+        })
+}
+
 /// How a statement changes an attribute when no new value is stored.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum WriteKind {
@@ -433,6 +497,18 @@ fn is_fallback_lookup(call: &ast::ExprCall) -> bool {
         }
 }
 
+/// The names an assignment target stores to: `self.state, rest = ..`
+/// stores to `self.state` as much as `self.state = ..` does.
+fn unpack<'a>(target: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match target {
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            elts.iter().for_each(|elt| unpack(elt, out));
+        }
+        Expr::Starred(starred) => unpack(&starred.value, out),
+        _ => out.push(target),
+    }
+}
+
 /// `x` for `self.x` and `self.x[k]`: the attribute of `self` a store to
 /// this target changes. `self.x.y = ..` changes another object.
 fn written_attribute(target: &Expr) -> Option<&str> {
@@ -450,7 +526,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         match stmt {
             Stmt::Assign(assign) => {
-                for target in &assign.targets {
+                let mut targets = Vec::new();
+                assign.targets.iter().for_each(|t| unpack(t, &mut targets));
+                for target in targets {
                     // `self.x = self.x`: a no-op, not an update.
                     if cx.text(target) == cx.text(assign.value.as_ref()) {
                         continue;
@@ -487,8 +565,18 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     }
                 }
             }
+            Stmt::If(if_stmt) if is_owner_check(cx, &if_stmt.test) => {
+                if let (Some(first), Some(last)) = (if_stmt.body.first(), if_stmt.body.last()) {
+                    self.owner_branches
+                        .push(TextRange::new(first.start(), last.end()));
+                }
+            }
             Stmt::With(with) => {
-                if is_reset_block(cx, with) {
+                let once_setup = cx
+                    .function()
+                    .and_then(|frame| frame.def)
+                    .is_some_and(|def| is_once_setup_block(cx, def, with));
+                if once_setup || is_reset_block(cx, with) {
                     if let Some((state, _)) = self.method_state(cx) {
                         state.reset_blocks.push(with.range());
                     }
@@ -610,8 +698,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
             if state.self_locking.contains(attr) || state.properties.contains(attr) {
                 continue;
             }
-            // A plain store inside a reset block shows that the reset is
-            // atomic, not that every update of the attribute needs the lock.
+            // A plain store inside a reset block or a double-checked
+            // one-time set-up shows that the reset or set-up is atomic, not
+            // that every update of the attribute needs the lock.
             let in_reset_block = |access: &Access| {
                 access.plain_store
                     && state.reset_blocks.iter().any(|range| {

@@ -1,6 +1,7 @@
 //! Where a class's author chose, path by path, whether the lock is needed:
-//! branches that deliberately skip it, and locked blocks that reset many
-//! attributes at once. SHR003 trusts both choices.
+//! branches that deliberately skip it, locked blocks that reset many
+//! attributes at once, and double-checked one-time set-up. SHR003 trusts
+//! these choices.
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -59,6 +60,30 @@ pub(super) fn lock_free_branches(cx: &PyContext<'_>, body: &[Stmt], out: &mut Ve
             _ => {}
         }
     }
+}
+
+/// True for the locked half of a double-checked one-time set-up: a `with
+/// <thread lock>:` whose body starts by testing again what the method
+/// tested before taking the lock (`if self._ready: return` both before
+/// and inside, or `if not self._ready: with lock: if not self._ready:
+/// ..`). The lock makes the set-up run once; the values it stores are not
+/// thereby values every later update must lock for.
+pub(super) fn is_once_setup_block(
+    cx: &PyContext<'_>,
+    def: &ast::StmtFunctionDef,
+    with: &ast::StmtWith,
+) -> bool {
+    let Some(Stmt::If(recheck)) = with.body.first() else {
+        return false;
+    };
+    if !enters_thread_lock(cx, with) {
+        return false;
+    }
+    let test = cx.text(recheck.test.as_ref());
+    def.body
+        .iter()
+        .take_while(|stmt| stmt.start() <= with.start())
+        .any(|stmt| matches!(stmt, Stmt::If(first) if cx.text(first.test.as_ref()) == test))
 }
 
 /// Distinct attributes a locked block must store for it to count as a
