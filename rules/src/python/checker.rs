@@ -319,9 +319,10 @@ impl<'a> PyContext<'a> {
 /// True when `text` (a function's source, a comment block) says the code
 /// is not thread-safe or races benignly: "This is not thread-safe", "not
 /// particularly threadsafe", "does not use any thread safety locks",
-/// "The race is benign", "a harmless race"; or that it serves tests only:
-/// "Test helper", "Only use this in test code", "for testing only",
-/// "test-only".
+/// "The race is benign", "a harmless race"; that no thread shares it:
+/// "single caller, no concurrent access", "_mutation_lock not required
+/// here", "no lock needed"; or that it serves tests only: "Test helper",
+/// "Only use this in test code", "for testing only", "test-only".
 fn disclaims_thread_safety(text: &str) -> bool {
     // Words, lowercased, across comment and docstring line breaks.
     let words: Vec<String> = text
@@ -352,8 +353,34 @@ fn disclaims_thread_safety(text: &str) -> bool {
         // "The race is benign", "a harmless race", "racy but benign".
         let benign_race = matches!(word.as_str(), "race" | "races" | "racy")
             && within(index, 3, &|other| matches!(other, "benign" | "harmless"));
-        disclaimed || benign_race || serves_tests_only(&words, index)
+        disclaimed
+            || benign_race
+            || needs_no_lock(&words, index)
+            || serves_tests_only(&words, index)
     })
+}
+
+/// True when the words around `index` say the code is never run by two
+/// threads at once, or needs no lock: "no concurrent access", "never
+/// called concurrently", "lock not required here", "no lock needed",
+/// "locking is unnecessary".
+fn needs_no_lock(words: &[String], index: usize) -> bool {
+    let negation = |word: &String| {
+        matches!(word.as_str(), "not" | "no" | "never" | "without") || word.ends_with("n't")
+    };
+    let before = &words[index.saturating_sub(3)..index];
+    let after = &words[index + 1..(index + 4).min(words.len())];
+    match words[index].as_str() {
+        "concurrent" | "concurrently" => before.iter().any(negation),
+        "lock" | "locks" | "locking" => {
+            let needed =
+                |word: &String| matches!(word.as_str(), "required" | "needed" | "necessary");
+            let unneeded = |word: &String| matches!(word.as_str(), "unnecessary" | "unneeded");
+            after.iter().any(unneeded)
+                || (after.iter().any(needed) && (before.iter().chain(after).any(negation)))
+        }
+        _ => false,
+    }
 }
 
 /// True when the words from `index` on say "test-only", "test helper",

@@ -429,6 +429,25 @@ fn a_function_can_disclaim_thread_safety() {
 }
 
 #[test]
+fn a_function_can_say_it_needs_no_lock() {
+    let disclaims =
+        |body: &str| probe(&format!("def f():\n{body}\n    probe()\n"))[0].disclaims_thread_safety;
+    assert!(disclaims(
+        "    # load_rules runs at startup (single caller, no concurrent access);\n    # _mutation_lock not required here."
+    ));
+    assert!(disclaims("    # never called concurrently"));
+    assert!(disclaims("    # no lock needed: one writer"));
+    assert!(disclaims("    # locking is unnecessary here"));
+    assert!(!disclaims(
+        "    # the lock is required: workers call this concurrently"
+    ));
+    assert!(!disclaims(
+        "    # take the lock to avoid concurrent updates"
+    ));
+    assert!(!disclaims("    # a lock is needed here"));
+}
+
+#[test]
 fn a_test_helper_disclaims_thread_safety() {
     let disclaims =
         |body: &str| probe(&format!("def f():\n{body}\n    probe()\n"))[0].disclaims_thread_safety;

@@ -37,10 +37,15 @@ const SETUP_METHODS: &[&str] = &[
 ];
 
 /// True for methods that run while no other thread uses the object:
-/// construction, teardown, fork handlers, test fixtures and test methods
-/// (which start and join the threads they test).
+/// construction, teardown, fork handlers, recovery from a previous run's
+/// state (`recover`, `_recover_jobs`: a replay before the object serves),
+/// test fixtures and test methods (which start and join the threads they
+/// test).
 pub(super) fn is_exclusive_method(name: &str) -> bool {
-    SETUP_METHODS.contains(&name) || is_test_function_name(name) || name.contains("fork")
+    SETUP_METHODS.contains(&name)
+        || is_test_function_name(name)
+        || name.contains("fork")
+        || name.trim_start_matches('_').starts_with("recover")
 }
 
 pub(super) struct Access {
