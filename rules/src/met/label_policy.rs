@@ -79,11 +79,24 @@ impl LabelPolicy {
         Ok(())
     }
 
+    /// True when `name` is a named id (see [`Self::is_named_id`]) minted per
+    /// event: a request, session, trace, span, transaction or order, a
+    /// token, a timestamp, a client address; not a member of a population
+    /// ([`POPULATION_KEYS`], `*_email`). UNB002 reads keys this way: an
+    /// entry per request is never done growing, an entry per user is
+    /// bounded by the users.
+    pub fn is_event_id(&self, name: &str) -> bool {
+        let label = normalize(name);
+        self.is_named_id(name)
+            && !POPULATION_KEYS.contains(&label.as_str())
+            && !label.ends_with("_email")
+    }
+
     /// True when `name` is forbidden and, if it is an id (`*_id`), the
     /// policy names it exactly (`user_id`, `session_id`) rather than through
-    /// the `*_id` pattern. UNB002 reads keys this way: the named ids are of
-    /// things that grow with traffic (users, requests, sessions, traces,
-    /// orders), while ids caught only by the pattern (`node_id`,
+    /// the `*_id` pattern. The named ids are of things that grow with
+    /// traffic (users, requests, sessions, traces, orders), while ids
+    /// caught only by the pattern (`node_id`,
     /// `thread_id`, `task_id`, `run_id`) mostly name things bounded by the
     /// deployment or the code, too few to exhaust memory.
     pub fn is_named_id(&self, name: &str) -> bool {
@@ -147,6 +160,28 @@ fn is_valid_pattern(pattern: &str) -> bool {
 
 /// Lowercase, with the OpenTelemetry `.` and the header-style `-`
 /// separators read as `_`: `User.Id` and `user-id` both become `user_id`.
+/// Forbidden names that key a population the service serves (its users,
+/// accounts, devices, endpoints, credentials) rather than a stream of
+/// events. A metric label over them is still one series per member; a map
+/// over them holds one entry per member and stops growing with the
+/// population, which the code cannot see.
+const POPULATION_KEYS: &[&str] = &[
+    "user",
+    "userid",
+    "user_id",
+    "username",
+    "email",
+    "customer_id",
+    "account_id",
+    "device_id",
+    "url",
+    "uri",
+    "full_path",
+    "api_key",
+    "password",
+    "hash",
+];
+
 fn normalize(name: &str) -> String {
     name.trim()
         .chars()
@@ -179,6 +214,30 @@ mod tests {
             ..LabelPolicy::default()
         };
         assert!(extended.is_named_id("run_id"));
+    }
+
+    #[test]
+    fn event_ids_are_named_ids_that_no_population_bounds() {
+        let policy = policy();
+        for name in [
+            "request_id",
+            "Session.Id",
+            "trace_id",
+            "client_ip",
+            "order_id",
+        ] {
+            assert!(policy.is_event_id(name), "{name}");
+        }
+        for name in [
+            "user_id",
+            "User.Id",
+            "device_id",
+            "uri",
+            "owner_email",
+            "node_id",
+        ] {
+            assert!(!policy.is_event_id(name), "{name}");
+        }
     }
 
     #[test]

@@ -23,9 +23,10 @@ declare_rule! {
     /// Only growth with per-event data counts, because that is what grows
     /// with traffic:
     /// - lists and deques: an id-like value (a name the metric-label
-    ///   policy forbids, such as `user_id`, `request.id`, `client_ip`, where
-    ///   an id must be one the policy names, not one only its `*_id`
-    ///   pattern matches; a uuid) or a record built on the spot (a tuple,
+    ///   policy forbids that is minted per event, such as `request.id`,
+    ///   `session_id`, `trace_id`, `client_ip`, where an id must be one the
+    ///   policy names, not one only its `*_id` pattern matches; a uuid) or
+    ///   a record built on the spot (a tuple,
     ///   dict, f-string; Rust a tuple, struct literal, `format!`);
     /// - sets, and lists used as sets (`if x not in items`, or searched in
     ///   the function that appends to them: a loop, `.iter().any(..)`,
@@ -116,7 +117,14 @@ declare_rule! {
     /// `function_id`, `run_id`) are not id-like here: in
     /// service code they mostly name parts of the deployment or the code,
     /// bounded by it (the cost: an unbounded `shuffle_id` is missed too);
-    /// name one in `extend-forbidden-labels` to count it.
+    /// name one in `extend-forbidden-labels` to count it. Nor are the
+    /// forbidden names of a population the service serves (`user_id`,
+    /// `user.id`, `username`, `email`, `account_id`, `customer_id`,
+    /// `device_id`, `url`, `uri`, `api_key`, `hash`): a map over users or
+    /// endpoints holds one entry per member and stops growing with them.
+    /// Maps keyed by requests, sessions, traces, orders, tokens and client
+    /// addresses grow with traffic. A uuid named for what it identifies is
+    /// judged by that name (`workspace_uuid` as `workspace_id`, a tenant).
     /// Neither is growth with values the rule cannot classify
     /// (`items.append(event)` where `event` is a plain parameter). Public
     /// Rust statics and fields, and `thread_local!` statics, are not
@@ -224,7 +232,7 @@ mod tests {
 
     #[test]
     fn python_finding_points_at_the_definition_and_lists_growth_sites() {
-        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef audit(request):\n    _seen.add(request.session_id)\n";
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.request_id)\n\n\ndef audit(request):\n    _seen.add(request.session_id)\n";
         let found = python(source);
         assert_eq!(found.len(), 1);
         let span = found[0].span;
@@ -232,7 +240,7 @@ mod tests {
         assert_eq!(
             texts(source, &found[0]),
             [
-                "_seen.add(request.user_id)",
+                "_seen.add(request.request_id)",
                 "_seen.add(request.session_id)"
             ]
         );
@@ -271,9 +279,21 @@ mod tests {
 
     #[test]
     fn a_public_name_may_be_drained_by_other_modules() {
-        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n";
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.request_id)\n";
         assert_eq!(python(source).len(), 1);
         assert!(python(&source.replace("_seen", "seen")).is_empty());
+    }
+
+    #[test]
+    fn a_set_of_users_is_bounded_by_the_users_but_a_log_of_them_is_not() {
+        let set = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n";
+        assert!(python(set).is_empty());
+        assert_eq!(
+            python(&set.replace("request.user_id", "request.request_id")).len(),
+            1
+        );
+        let log = "_logins = []\n\n\ndef handle(request):\n    _logins.append(request.user_id)\n";
+        assert_eq!(python(log).len(), 1);
     }
 
     #[test]
@@ -286,7 +306,7 @@ mod tests {
 
     #[test]
     fn a_removal_anywhere_silences_the_collection() {
-        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.user_id)\n\n\ndef forget(request):\n    _seen.discard(request.user_id)\n";
+        let source = "_seen = set()\n\n\ndef handle(request):\n    _seen.add(request.request_id)\n\n\ndef forget(request):\n    _seen.discard(request.request_id)\n";
         assert!(python(source).is_empty());
     }
 }

@@ -46,14 +46,21 @@ pub(super) struct Definition {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum GrowthKind {
     /// `append`, `add`, `extend`, `+=`, ...: grows lists, sets, deques.
-    /// `id_like` when the added value is an id; `record` when it is a
-    /// record built on the spot (a tuple, dict, f-string): per-call data,
-    /// unlike the existing objects a registry collects.
-    Collection { id_like: bool, record: bool },
-    /// `d[key] = v`, `d.setdefault(key, ..)`: grows maps when id-like.
-    MapInsert { id_like: bool },
-    /// `d[key]` read: grows a `defaultdict` when id-like.
-    MapRead { id_like: bool },
+    /// `event_id` when the added value is an id minted per event,
+    /// `named_id` when it is any id the label policy names (a user's too);
+    /// `record` when it is a record built on the spot (a tuple, dict,
+    /// f-string): per-call data, unlike the existing objects a registry
+    /// collects.
+    Collection {
+        event_id: bool,
+        named_id: bool,
+        record: bool,
+    },
+    /// `d[key] = v`, `d.setdefault(key, ..)`: grows maps when the key is
+    /// an id minted per event.
+    MapInsert { event_id: bool },
+    /// `d[key]` read: grows a `defaultdict` when the key is one.
+    MapRead { event_id: bool },
 }
 
 pub(super) struct Growth {
@@ -131,7 +138,8 @@ impl PythonRule for GrowOnlyCollection {
                     self.classified.insert(reference.span);
                     if matches!(aug.op, Operator::Add | Operator::BitOr) {
                         let kind = GrowthKind::Collection {
-                            id_like: false,
+                            event_id: false,
+                            named_id: false,
                             record: false,
                         };
                         self.grow(cx, reference, stmt.into(), kind);
@@ -256,15 +264,20 @@ impl PythonRule for GrowOnlyCollection {
 
 /// True when growth of `kind` makes a container of `shape` bigger in a way
 /// this rule counts: sets, maps and lists used as sets are bounded by the
-/// domain of their values, so only id-like values count for them.
+/// domain of their values, so only ids minted per event count for them.
 fn grows(shape: Shape, used_as_set: bool, kind: GrowthKind) -> bool {
     match (shape, kind) {
-        (Shape::Sequence, GrowthKind::Collection { id_like, record }) => {
-            id_like || (record && !used_as_set)
-        }
-        (Shape::Set, GrowthKind::Collection { id_like, .. }) => id_like,
-        (Shape::Map { .. }, GrowthKind::MapInsert { id_like }) => id_like,
-        (Shape::Map { autovivify }, GrowthKind::MapRead { id_like }) => autovivify && id_like,
+        (
+            Shape::Sequence,
+            GrowthKind::Collection {
+                event_id,
+                named_id,
+                record,
+            },
+        ) => event_id || ((named_id || record) && !used_as_set),
+        (Shape::Set, GrowthKind::Collection { event_id, .. }) => event_id,
+        (Shape::Map { .. }, GrowthKind::MapInsert { event_id }) => event_id,
+        (Shape::Map { autovivify }, GrowthKind::MapRead { event_id }) => autovivify && event_id,
         _ => false,
     }
 }

@@ -5,6 +5,7 @@ use ruff_python_ast::{self as ast, Expr, ExprContext};
 
 use super::python::{GrowOnlyCollection, GrowthKind, Name, Reference};
 use super::python_values::{is_id_like, is_record, is_registration, method_class};
+use super::Ids;
 use crate::python::PyContext;
 
 /// Methods that add to a list, set or deque.
@@ -101,8 +102,8 @@ impl GrowOnlyCollection {
                 if SHRINK_METHODS.contains(&method) {
                     self.maybe_shrunk.insert(reference.name);
                 } else if method == "setdefault" {
-                    let id_like = key.is_some_and(|key| is_id_like(cx, key));
-                    let kind = GrowthKind::MapInsert { id_like };
+                    let event_id = key.is_some_and(|key| is_id_like(cx, key, Ids::PerEvent));
+                    let kind = GrowthKind::MapInsert { event_id };
                     self.grow(cx, reference, call.into(), kind);
                 } else if GROWTH_METHODS.contains(&method) && !is_registration(cx, key) {
                     // `insert(index, value)`: the value is the second argument.
@@ -110,10 +111,14 @@ impl GrowOnlyCollection {
                         "insert" if call.arguments.args.len() == 2 => call.arguments.args.get(1),
                         _ => key,
                     };
-                    let id_like = value.is_some_and(|value| is_id_like(cx, value));
+                    let id = |ids| value.is_some_and(|value| is_id_like(cx, value, ids));
                     let single = matches!(method, "append" | "appendleft" | "add" | "insert");
                     let record = single && value.is_some_and(|value| is_record(cx, value));
-                    let kind = GrowthKind::Collection { id_like, record };
+                    let kind = GrowthKind::Collection {
+                        event_id: id(Ids::PerEvent),
+                        named_id: id(Ids::Named),
+                        record,
+                    };
                     self.grow(cx, reference, call.into(), kind);
                 }
             }
@@ -134,15 +139,15 @@ impl GrowOnlyCollection {
             return;
         };
         self.classified.insert(reference.span);
-        let id_like = is_id_like(cx, &subscript.slice);
+        let event_id = is_id_like(cx, &subscript.slice, Ids::PerEvent);
         match subscript.ctx {
             ExprContext::Load => {
                 let span = subscript.into();
-                self.grow(cx, reference, span, GrowthKind::MapRead { id_like });
+                self.grow(cx, reference, span, GrowthKind::MapRead { event_id });
             }
             ExprContext::Store if !matches!(subscript.slice.as_ref(), Expr::Slice(_)) => {
                 let span = subscript.into();
-                self.grow(cx, reference, span, GrowthKind::MapInsert { id_like });
+                self.grow(cx, reference, span, GrowthKind::MapInsert { event_id });
             }
             _ => {
                 self.maybe_shrunk.insert(reference.name);

@@ -4,6 +4,7 @@
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
+use super::Ids;
 use crate::python::{last_name, PyContext};
 
 /// What a container holds, which decides what growth counts.
@@ -105,21 +106,21 @@ fn is_constant(value: &Expr) -> bool {
     }
 }
 
-/// A key that names a per-request or per-user value: a name the label
-/// policy forbids (`user_id`, `request.session_id`), a uuid. Not `id(obj)`:
-/// an identity key caches data about objects (types, writers, models)
-/// that mostly live as long as the cache, bounded by them.
-pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
+/// A key or value that names an id of the kind `ids` selects: a name the
+/// label policy forbids (`request_id`, `request.session_id`), a uuid. Not
+/// `id(obj)`: an identity key caches data about objects (types, writers,
+/// models) that mostly live as long as the cache, bounded by them.
+pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr, ids: Ids) -> bool {
     match key {
-        Expr::Name(name) => is_id_like_name(cx, name.id.as_str()),
+        Expr::Name(name) => is_id_like_name(cx, name.id.as_str(), ids),
         Expr::Attribute(attribute) => {
             let attr = attribute.attr.as_str();
-            is_id_like_name(cx, attr)
-                || (attr == "hex" && is_id_like(cx, &attribute.value))
+            is_id_like_name(cx, attr, ids)
+                || (attr == "hex" && is_id_like(cx, &attribute.value, ids))
                 // `request.id`, `user.id`: the id of a thing, when
                 // `request_id`, `user_id` would be id-like.
                 || (attr == "id" && last_name(&attribute.value)
-                    .is_some_and(|owner| is_id_like_name(cx, &format!("{owner}_id"))))
+                    .is_some_and(|owner| is_id_like_name(cx, &format!("{owner}_id"), ids)))
         }
         Expr::Call(call) => {
             let callee = cx.resolve(&call.func).unwrap_or_default();
@@ -129,7 +130,7 @@ pub(super) fn is_id_like(cx: &PyContext<'_>, key: &Expr) -> bool {
                         .arguments
                         .args
                         .first()
-                        .is_some_and(|arg| is_id_like(cx, arg)))
+                        .is_some_and(|arg| is_id_like(cx, arg, ids)))
         }
         _ => false,
     }
@@ -141,10 +142,9 @@ pub(super) fn is_constant_name(name: &str) -> bool {
     !name.chars().any(|c| c.is_ascii_lowercase())
 }
 
-fn is_id_like_name(cx: &PyContext<'_>, name: &str) -> bool {
+fn is_id_like_name(cx: &PyContext<'_>, name: &str, ids: Ids) -> bool {
     // `API_KEY`, `USER_ID`: a constant, one value however often it is used.
-    !is_constant_name(name)
-        && (name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(name))
+    !is_constant_name(name) && ids.match_name(&cx.settings().labels, name)
 }
 
 /// `registry.append(func)` in a decorator or `register(func)` that returns

@@ -16,6 +16,7 @@ use crate::unb::test_code::TestCode;
 use super::rust_paths::{
     container_kind, designate, is_id_like, is_record, is_shared, type_name, words, LazyStatics,
 };
+use super::Ids;
 
 /// Members that say a type is shared between threads or tasks.
 const SYNC_MEMBERS: &[&str] = &[
@@ -354,15 +355,16 @@ impl GrowOnlyCollection {
         if constructor || builder_step {
             return;
         }
-        let id_like = |index: usize| args.get(index).is_some_and(|arg| is_id_like(cx, arg));
+        let id =
+            |index: usize, ids: Ids| args.get(index).is_some_and(|arg| is_id_like(cx, arg, ids));
         let record = |index: usize| args.get(index).is_some_and(|arg| is_record(arg));
         let (grows_collection, grows_map) = match (method, args.len()) {
-            ("push" | "push_back" | "push_front", _) => (id_like(0) || record(0), false),
+            ("push" | "push_back" | "push_front", _) => (id(0, Ids::Named) || record(0), false),
             // `Vec::insert(index, value)` or `HashMap::insert(key, value)`.
-            ("insert", 2) => (id_like(1) || record(1), id_like(0)),
+            ("insert", 2) => (id(1, Ids::Named) || record(1), id(0, Ids::PerEvent)),
             // `HashSet::insert(value)`: bounded by its value domain.
-            ("insert", _) => (id_like(0), false),
-            ("entry", _) => (false, id_like(0)),
+            ("insert", _) => (id(0, Ids::PerEvent), false),
+            ("entry", _) => (false, id(0, Ids::PerEvent)),
             _ => (false, false),
         };
         let value = match (method, args.len()) {
@@ -375,7 +377,7 @@ impl GrowOnlyCollection {
             span: span_of(expr),
             grows_collection,
             grows_map,
-            record_only: !id_like(value),
+            record_only: !id(value, Ids::Named),
             function: function.name.clone(),
         });
     }

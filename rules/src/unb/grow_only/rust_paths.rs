@@ -7,6 +7,7 @@ use rustc_hash::FxHashSet as HashSet;
 use quote::ToTokens;
 
 use super::rust::Name;
+use super::Ids;
 use crate::rust::RsContext;
 use crate::unb::grow_only_collection::ContainerKind;
 
@@ -185,8 +186,9 @@ pub(super) fn is_record(value: &syn::Expr) -> bool {
     }
 }
 
-/// A key that names a per-request or per-user value.
-pub(super) fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr) -> bool {
+/// A key or value that names an id of the kind `ids` selects: a
+/// `request_id`, a `user.name`, a uuid.
+pub(super) fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr, ids: Ids) -> bool {
     let name = match key {
         syn::Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         syn::Expr::Field(field) => match &field.member {
@@ -199,16 +201,14 @@ pub(super) fn is_id_like(cx: &RsContext<'_>, key: &syn::Expr) -> bool {
                 "clone" | "to_string" | "to_owned" | "into"
             ) =>
         {
-            return is_id_like(cx, &call.receiver);
+            return is_id_like(cx, &call.receiver, ids);
         }
-        syn::Expr::Reference(reference) => return is_id_like(cx, &reference.expr),
+        syn::Expr::Reference(reference) => return is_id_like(cx, &reference.expr, ids),
         syn::Expr::Call(call) => {
             let callee = cx.callee_path(call).unwrap_or_default();
             return callee.to_ascii_lowercase().contains("uuid");
         }
         _ => None,
     };
-    name.is_some_and(|name| {
-        name.to_ascii_lowercase().contains("uuid") || cx.settings().labels.is_named_id(&name)
-    })
+    name.is_some_and(|name| ids.match_name(&cx.settings().labels, &name))
 }
