@@ -69,8 +69,11 @@ declare_rule! {
     /// more than one loop: it makes or runs loops (`asyncio.run`,
     /// `new_event_loop`, `run_until_complete`), hands coroutines to another
     /// loop (`run_coroutine_threadsafe`), asks which loop runs it
-    /// (`get_running_loop`, `get_event_loop`: code that expects several) or
-    /// starts threads (`threading.Thread`). Elsewhere the module's
+    /// (`get_running_loop`, `get_event_loop`: code that expects several).
+    /// A thread is no sign by itself: it reaches a coroutine only through a
+    /// loop it makes or is handed, and that call is the sign (a monitor
+    /// thread beside a web app's one loop runs plain code). Elsewhere the
+    /// module's
     /// coroutines run on the application's one loop, where the asyncio lock
     /// is the right guard. `asyncio.to_thread` and `run_in_executor` run
     /// plain functions, which cannot reach a coroutine's singleton, and
@@ -100,8 +103,8 @@ struct AsyncLockGuardedSingleton {
     several_loops: bool,
 }
 
-/// Calls that make, run, drive or ask for an event loop, or start a
-/// thread: signs that the module's coroutines meet more than one loop.
+/// Calls that make, run, drive or ask for an event loop: signs that the
+/// module's coroutines meet more than one loop.
 const SEVERAL_LOOPS_CALLS: &[&str] = &[
     "asyncio.run",
     "asyncio.new_event_loop",
@@ -109,7 +112,6 @@ const SEVERAL_LOOPS_CALLS: &[&str] = &[
     "asyncio.get_event_loop",
     "asyncio.get_running_loop",
     "asyncio.run_coroutine_threadsafe",
-    "threading.Thread",
 ];
 
 /// True when `expr` is one of [`SEVERAL_LOOPS_CALLS`] or drives a loop by
