@@ -18,10 +18,10 @@ class Reports:
         self.by_owner = {}
 
     @functools.cache
-    def render(self, report_id):
+    def render(self, request_id):
         with self._lock:
             self.rendered += 1
-        return str(report_id)
+        return str(request_id)
 
     def forget(self):
         self.rendered -= 1

@@ -7,17 +7,19 @@ use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
 use crate::python::{PyContext, PythonRule};
 use crate::unb::component_class::is_component_class;
+use crate::unb::grow_only::Ids;
 use crate::unb::test_code::TestCode;
 
 declare_rule! {
     /// ## What it does
     /// Flags a memoizing decorator with no size limit, `@functools.cache`
     /// or `@functools.lru_cache(maxsize=None)` (also through aliases), on
-    /// a function that takes a per-request value: a parameter named like an
-    /// id, a URL, a session, a token or a timestamp (the names the
-    /// metric-label policy forbids, e.g. `user_id`, `session`, `client_ip`).
-    /// Also flags `@cache` / `@lru_cache(maxsize=None)` on an instance
-    /// method, whatever its parameters: the cache keys on `self`.
+    /// a function or method that takes a per-event value: a parameter named
+    /// like a request, session, trace or order id, a token, a timestamp or a
+    /// client address (the names the metric-label policy forbids, e.g.
+    /// `request_id`, `session`, `client_ip`, minus those of a population
+    /// the service serves: `user_id`, `email`, `account_id`, `url`). On an
+    /// instance method the cache also keys on `self`.
     ///
     /// ## Why is this bad?
     /// An unbounded cache keeps one entry per distinct argument for the
@@ -48,11 +50,16 @@ declare_rule! {
     /// or a cache with a size or time bound outside the instance.
     ///
     /// ## Known limitations
-    /// An unbounded cache whose parameters are not named like per-request
-    /// values (`name`, `path`, `n`) is not reported: most memoize over a
-    /// small fixed domain (config keys, enum values, recursion depth), which
-    /// a static tool cannot tell from request data. Ids count only when the
-    /// label policy names them exactly (`user_id`, `session_id`), as for
+    /// An unbounded cache whose parameters are not named like per-event
+    /// values (`name`, `path`, `n`, or only `self`) is not reported, nor
+    /// one keyed by users, accounts or endpoints, which stop growing with
+    /// them: a method cache keyed on `self` alone grows with the instances,
+    /// and on real code those were nearly always few (a build's modules, a
+    /// notebook's widgets, a camera's buffer ring). The other caches mostly
+    /// memoize over a small fixed domain (config keys, enum values,
+    /// recursion depth), which a static tool cannot tell from request data.
+    /// Ids count only when the label policy names them exactly
+    /// (`request_id`, `session_id`), as for
     /// UNB002's keys: ids matched by the `*_id` pattern alone (`node_id`,
     /// `master_id`) mostly name things bounded by the deployment or the
     /// code. A `@classmethod` cache is judged like a function (the class
@@ -213,9 +220,10 @@ fn reviewed_elsewhere(cx: &PyContext<'_>, decorator: &ast::Decorator) -> bool {
     })
 }
 
-/// What to report for one cache decorator. On an instance method an
-/// unbounded cache keys on `self` and keeps every instance alive;
-/// elsewhere only an unbounded cache over per-request values grows.
+/// What to report for one cache decorator: an unbounded cache over
+/// per-event values, which grows with traffic. On an instance method it
+/// also keeps every `self` alive; without a per-event parameter a method
+/// cache grows only with the instances, which the code cannot count.
 fn cache_finding(
     cx: &PyContext<'_>,
     def: &ast::StmtFunctionDef,
@@ -223,27 +231,28 @@ fn cache_finding(
     cache: CacheDecorator,
     decorator: &ast::Decorator,
 ) -> Option<Diagnostic> {
-    let (message, help) = match (kind, cache) {
-        (MethodKind::Instance, CacheDecorator::Unbounded(name)) => (
-            format!("`{name}` on a method keeps every `self` it was called with alive, forever"),
+    let CacheDecorator::Unbounded(name) = cache else {
+        return None;
+    };
+    let key = id_like_parameter(cx, def)?;
+    let (message, help) = match kind {
+        MethodKind::Instance => (
+            format!("`{name}` on a method keeps one entry per distinct `{key}`, and every `self` it was called with, alive forever"),
             "cache per instance (`self.f = functools.lru_cache(maxsize=N)(self._f)`) or key a module-level bounded cache on what the method needs",
         ),
-        (_, CacheDecorator::Unbounded(name)) => {
-            let key = id_like_parameter(cx, def)?;
-            (
-                format!("`{name}` keeps one entry per distinct `{key}` forever"),
-                "bound it with `functools.lru_cache(maxsize=N)`",
-            )
-        }
-        (_, CacheDecorator::Bounded) => return None,
+        _ => (
+            format!("`{name}` keeps one entry per distinct `{key}` forever"),
+            "bound it with `functools.lru_cache(maxsize=N)`",
+        ),
     };
     Some(Diagnostic::new(&UNBOUNDED_CACHE, decorator, message).with_help(help))
 }
 
-/// The first parameter named like a per-request value (`user_id`, `email`,
-/// `session`, `token`: the names the label policy forbids, ids among them
-/// only when named exactly, as for UNB002's keys): an argument from an
-/// unbounded domain.
+/// The first parameter named like a per-event value (`request_id`,
+/// `session`, `token`, `client_ip`: the names the label policy forbids,
+/// ids among them only when named exactly and minted per event, as for
+/// UNB002's keys; not `user_id` or `email`, bounded by the users): an
+/// argument from an unbounded domain.
 fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> Option<&'d str> {
     def.parameters
         .iter_non_variadic_params()
@@ -258,8 +267,7 @@ fn id_like_parameter<'d>(cx: &PyContext<'_>, def: &'d ast::StmtFunctionDef) -> O
         .map(|parameter| parameter.name.as_str())
         .find(|name| {
             !matches!(*name, "self" | "cls")
-                && (cx.settings().labels.is_named_id(name)
-                    || name.to_ascii_lowercase().contains("uuid"))
+                && Ids::PerEvent.match_name(&cx.settings().labels, name)
         })
 }
 

@@ -12,7 +12,7 @@ use crate::api::LabelPolicy;
 
 /// Which named ids make an added value or key count as per-event data.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ids {
+pub(crate) enum Ids {
     /// Any id the label policy names: a list gains an entry per event
     /// whatever the id is of (`logins.append(user)`).
     Named,
@@ -25,7 +25,7 @@ impl Ids {
     /// `name` (a variable, field or attribute) is an id of this kind. A
     /// uuid is, unless it is named for what it identifies: `workspace_uuid`
     /// is judged as `workspace_id` would be.
-    pub(super) fn match_name(self, policy: &LabelPolicy, name: &str) -> bool {
+    pub(crate) fn match_name(self, policy: &LabelPolicy, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
         if let Some(owner) = lower
             .strip_suffix("_uuid")
