@@ -23,7 +23,8 @@ declare_rule! {
     /// unpacking `self.state, found = ..`, `+=`, `self.x[k] = ..`, `del
     /// self.x[k]`, `self.x.append(..)` and other mutating methods) while a
     /// thread lock is held in one method, and updated in a non-atomic way
-    /// with no lock held in another: `self.n += 1`, a rebuild that reads
+    /// with no lock held in another (or later in the same method, after the
+    /// lock is released: a check-then-act): `self.n += 1`, a rebuild that reads
     /// the old value (`self.items = [i for i in self.items if ..]`), or a
     /// replacement of the container the locked code fills (`self.buf = []`).
     ///
@@ -708,11 +709,18 @@ impl PythonRule for InconsistentlyLockedAttribute {
                             && access.span.end <= range.end().to_u32()
                     })
             };
-            let Some(protected) = accesses
-                .iter()
-                .find(|access| access.locked && !in_reset_block(access))
-            else {
-                continue;
+            // The lock guards the attribute in another method, or earlier in
+            // this one: a write after the lock is released works on what was
+            // read under it (a check-then-act). A write before the method
+            // takes its lock is the method's own preparation (a reader
+            // thread's buffer, drained under the lock for its consumers).
+            let protected_for = |unlocked: &Access| {
+                accesses.iter().find(|access| {
+                    access.locked
+                        && !in_reset_block(access)
+                        && (access.method != unlocked.method
+                            || access.span.start < unlocked.span.start)
+                })
             };
             let on_lock_free_branch = |access: &Access| {
                 state.lock_free_branches.iter().any(|range| {
@@ -726,6 +734,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     && !runs_locked(&access.method)
                     && !on_lock_free_branch(access)
             }) {
+                let Some(protected) = protected_for(access) else {
+                    continue;
+                };
                 let called_by_class = state.calls.iter().any(|call| call.callee == access.method);
                 self.pending.push(PendingWrite {
                     method: access.method.clone(),
