@@ -158,8 +158,6 @@ fn is_valid_pattern(pattern: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*'))
 }
 
-/// Lowercase, with the OpenTelemetry `.` and the header-style `-`
-/// separators read as `_`: `User.Id` and `user-id` both become `user_id`.
 /// Forbidden names that key a population the service serves (its users,
 /// accounts, devices, endpoints, credentials) rather than a stream of
 /// events. A metric label over them is still one series per member; a map
@@ -182,6 +180,8 @@ const POPULATION_KEYS: &[&str] = &[
     "hash",
 ];
 
+/// Lowercase, with the OpenTelemetry `.` and the header-style `-`
+/// separators read as `_`: `User.Id` and `user-id` both become `user_id`.
 fn normalize(name: &str) -> String {
     name.trim()
         .chars()

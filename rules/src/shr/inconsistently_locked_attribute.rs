@@ -498,16 +498,24 @@ fn is_fallback_lookup(call: &ast::ExprCall) -> bool {
         }
 }
 
-/// The names an assignment target stores to: `self.state, rest = ..`
-/// stores to `self.state` as much as `self.state = ..` does.
-fn unpack<'a>(target: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match target {
-        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
-            elts.iter().for_each(|elt| unpack(elt, out));
+/// The places an assignment stores to, unpackings opened up: `self.state,
+/// rest = ..` stores to `self.state` as much as `self.state = ..` does.
+fn assigned_targets(assign: &ast::StmtAssign) -> Vec<&Expr> {
+    fn unpack<'a>(target: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match target {
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                elts.iter().for_each(|elt| unpack(elt, out));
+            }
+            Expr::Starred(starred) => unpack(&starred.value, out),
+            _ => out.push(target),
         }
-        Expr::Starred(starred) => unpack(&starred.value, out),
-        _ => out.push(target),
     }
+    let mut targets = Vec::new();
+    assign
+        .targets
+        .iter()
+        .for_each(|target| unpack(target, &mut targets));
+    targets
 }
 
 /// `x` for `self.x` and `self.x[k]`: the attribute of `self` a store to
@@ -527,9 +535,7 @@ impl PythonRule for InconsistentlyLockedAttribute {
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         match stmt {
             Stmt::Assign(assign) => {
-                let mut targets = Vec::new();
-                assign.targets.iter().for_each(|t| unpack(t, &mut targets));
-                for target in targets {
+                for target in assigned_targets(assign) {
                     // `self.x = self.x`: a no-op, not an update.
                     if cx.text(target) == cx.text(assign.value.as_ref()) {
                         continue;

@@ -231,10 +231,10 @@ pub(crate) enum Method {
 impl Method {
     /// The kind of the function being walked.
     pub(crate) fn of_function(cx: &PyContext<'_>) -> Self {
-        match (cx.function().and_then(|frame| frame.class), cx.class()) {
-            (None, _) | (_, None) => Method::None,
-            (Some(_), Some(class)) if is_handler_class(class) => Method::OfHandler,
-            (Some(_), Some(_)) => Method::Plain,
+        match cx.function().and_then(|frame| frame.class) {
+            None => Method::None,
+            Some(class) if is_handler_class(class) => Method::OfHandler,
+            Some(_) => Method::Plain,
         }
     }
 }

@@ -8,7 +8,7 @@ use rustc_hash::FxHashSet as HashSet;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
-use super::{reads_attribute, unpack, written_attribute};
+use super::{assigned_targets, reads_attribute, written_attribute};
 use crate::python::{LockKind, PyContext};
 
 /// Collects the branches of `body` that skip a lock the method takes on
@@ -110,9 +110,7 @@ fn collect_plain_stores<'a>(body: &'a [Stmt], stored: &mut HashSet<&'a str>) {
     for stmt in body {
         match stmt {
             Stmt::Assign(assign) => {
-                let mut targets = Vec::new();
-                assign.targets.iter().for_each(|t| unpack(t, &mut targets));
-                for target in targets {
+                for target in assigned_targets(assign) {
                     if let (Expr::Attribute(_), Some(attr)) = (target, written_attribute(target)) {
                         if !reads_attribute(&assign.value, attr) {
                             stored.insert(attr);
