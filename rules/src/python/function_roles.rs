@@ -9,6 +9,7 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::checker::PyContext;
+use super::semantic::FunctionFrame;
 use super::semantic::{last_name, self_attribute};
 
 /// A module-level function (`class: None`) or a method, by name.
@@ -25,8 +26,12 @@ struct CallCounts {
     locked: usize,
     /// Made without.
     unlocked: usize,
-    /// Made directly in the body of an `async def`.
+    /// Made directly in the body of an `async def`, or as an argument of
+    /// `loop.run_in_executor(..)`, which only the loop's thread may call.
     from_coroutines: usize,
+    /// Made in the body of a decorator (see [`runs_when_decorating`]):
+    /// when a function is decorated, at import.
+    when_decorating: usize,
 }
 
 /// Calls of module-level functions (`helper()`) and of methods of the
@@ -52,6 +57,10 @@ pub struct FunctionRoles<'a> {
     /// Callee name -> the one function whose body calls it, when exactly
     /// one call in the module names it (`None` once a second call does).
     sole_caller: HashMap<&'a str, Option<&'a str>>,
+    /// Start offsets of calls made as arguments of `run_in_executor(..)`
+    /// (`loop.run_in_executor(_get_executor(), f)`): evaluated by its
+    /// caller, on the loop's thread, even inside a lambda.
+    loop_thread_calls: HashSet<u32>,
 }
 
 impl<'a> FunctionRoles<'a> {
@@ -64,6 +73,15 @@ impl<'a> FunctionRoles<'a> {
             *self.thread_targets.entry(target).or_default() += starts;
         }
         self.note_handed_on(cx, call);
+        if last_name(&call.func) == Some("run_in_executor") {
+            self.loop_thread_calls.extend(
+                call.arguments
+                    .args
+                    .iter()
+                    .filter(|argument| argument.is_call_expr())
+                    .map(|argument| argument.start().to_u32()),
+            );
+        }
         let Some(key) = function_key(cx, &call.func) else {
             return;
         };
@@ -84,8 +102,13 @@ impl<'a> FunctionRoles<'a> {
         } else {
             counts.unlocked += 1;
         }
-        if cx.function().is_some_and(|frame| frame.is_async) {
+        if cx.function().is_some_and(|frame| frame.is_async)
+            || self.loop_thread_calls.contains(&call.start().to_u32())
+        {
             counts.from_coroutines += 1;
+        }
+        if cx.function().is_some_and(runs_when_decorating) {
+            counts.when_decorating += 1;
         }
     }
 
@@ -146,6 +169,16 @@ impl<'a> FunctionRoles<'a> {
             })
     }
 
+    /// True when the module calls `function` only from the bodies of
+    /// decorators (`def decorator(fn): executor = _get_executor(); ..
+    /// return wrapper`): it runs while functions are decorated, at import,
+    /// on one thread.
+    pub fn runs_when_decorating(&self, function: &FunctionKey<'_>) -> bool {
+        self.counts.get(function).is_some_and(|counts| {
+            counts.when_decorating > 0 && counts.when_decorating == counts.locked + counts.unlocked
+        })
+    }
+
     /// True when the module installs the function named `name` where one
     /// thread runs it at a time (a signal, fork-child, gc or pool result
     /// handler).
@@ -181,6 +214,56 @@ fn function_key<'a>(cx: &PyContext<'a>, expr: &'a Expr) -> Option<FunctionKey<'a
             name: self_attribute(other)?,
         }),
     }
+}
+
+/// A function of one parameter that hands back that parameter (`def
+/// register(view_func): ..; return view_func`) or a function it defines
+/// (`@wraps(fn) def wrapper(..): ..; return wrapper`): the shape of a
+/// decorator. Its own body runs when the decorated function is defined,
+/// at import, not per call.
+pub(crate) fn runs_when_decorating(frame: &FunctionFrame<'_>) -> bool {
+    struct Returns<'n> {
+        handed_back: Vec<&'n str>,
+        itself: bool,
+        other: bool,
+    }
+    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Returns<'_> {
+        fn visit_stmt(&mut self, stmt: &'v Stmt) {
+            match stmt {
+                Stmt::Return(ast::StmtReturn { value, .. }) => match value.as_deref() {
+                    Some(Expr::Name(name)) if self.handed_back.contains(&name.id.as_str()) => {
+                        self.itself = true;
+                    }
+                    _ => self.other = true,
+                },
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                other => ruff_python_ast::visitor::walk_stmt(self, other),
+            }
+        }
+    }
+    let Some(def) = frame.def else { return false };
+    let parameters = &def.parameters;
+    let [parameter] = &*parameters.args else {
+        return false;
+    };
+    if !parameters.posonlyargs.is_empty() || !parameters.kwonlyargs.is_empty() {
+        return false;
+    }
+    let defined = def.body.iter().filter_map(|stmt| match stmt {
+        Stmt::FunctionDef(inner) => Some(inner.name.as_str()),
+        _ => None,
+    });
+    let mut returns = Returns {
+        handed_back: std::iter::once(parameter.parameter.name.as_str())
+            .chain(defined)
+            .collect(),
+        itself: false,
+        other: false,
+    };
+    for stmt in &def.body {
+        ruff_python_ast::visitor::Visitor::visit_stmt(&mut returns, stmt);
+    }
+    returns.itself && !returns.other
 }
 
 /// The function a call installs where only one thread runs it at a time:

@@ -9,6 +9,7 @@ mod lock_handoff;
 mod semantic;
 mod test_module;
 
+pub(crate) use function_roles::runs_when_decorating;
 pub(crate) use lock_handoff::locks_released_for_caller;
 pub(crate) use semantic::{last_name, self_attribute};
 pub(crate) use test_module::is_test_function_name;

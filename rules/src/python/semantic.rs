@@ -75,8 +75,11 @@ impl FunctionFrame<'_> {
     /// a class or a new object's parts are set up: `__new__`,
     /// `__post_init__`, `__init_subclass__`, `__set_name__`, and `init`,
     /// `init_*`, `setup*`, `set_up*`, `initialize*`, `configure*`,
-    /// `register*` (also with leading underscores). `__init__` is not
-    /// among them: it runs once per object, as often as objects are made.
+    /// `register*` (also with leading underscores), and the loaders of
+    /// plugins, hooks and extensions (`load_plugins`, `_load_single_plugin`,
+    /// `discover_extensions`: bounded by what is installed). `__init__` is
+    /// not among them: it runs once per object, as often as objects are
+    /// made.
     pub fn runs_once_at_setup(&self) -> bool {
         let name = self.name;
         if name.ends_with("__") {
@@ -86,7 +89,14 @@ impl FunctionFrame<'_> {
             );
         }
         let bare = name.trim_start_matches('_');
+        let loads_installed_code = ["load", "discover"]
+            .iter()
+            .any(|verb| bare.starts_with(verb))
+            && ["plugin", "hook", "extension"]
+                .iter()
+                .any(|part| bare.contains(part));
         bare == "init"
+            || loads_installed_code
             || [
                 "init_",
                 "setup",

@@ -34,7 +34,7 @@ impl Callers {
     /// [`Callers::report`].
     pub(crate) fn defer(&mut self, cx: &PyContext<'_>, diagnostic: Diagnostic) {
         let innermost = cx.functions().iter().rev().find_map(|frame| frame.def);
-        if innermost.is_some_and(has_signal_handler_signature) {
+        if innermost.is_some_and(has_signal_handler_signature) || runs_on_observer_thread(cx) {
             return;
         }
         self.pending.push(Pending {
@@ -46,9 +46,9 @@ impl Callers {
     }
 
     /// Reports the deferred findings, except those in a function that the
-    /// module only calls with a thread lock held or from coroutines,
-    /// installs as a one-thread handler, or runs as the loop of a thread it
-    /// starts once.
+    /// module only calls with a thread lock held, from coroutines or while
+    /// decorating functions, installs as a one-thread handler, or runs as
+    /// the loop of a thread it starts once.
     pub(crate) fn report(&mut self, cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {
         let roles = cx.function_roles();
         for pending in std::mem::take(&mut self.pending) {
@@ -57,7 +57,9 @@ impl Callers {
                     class: class.as_deref(),
                     name,
                 };
-                roles.always_locked(&key) || roles.runs_on_the_event_loop(&key)
+                roles.always_locked(&key)
+                    || roles.runs_on_the_event_loop(&key)
+                    || roles.runs_when_decorating(&key)
             });
             let one_thread = pending.innermost.as_deref().is_some_and(|function| {
                 roles.is_one_thread_handler(function)
@@ -84,6 +86,24 @@ fn runs_a_loop(def: &ast::StmtFunctionDef) -> bool {
         })
     }
     has_while(&def.body)
+}
+
+/// In a method of a `watchdog` event handler (`class
+/// DocumentHandler(FileSystemEventHandler)`): its observer dispatches
+/// file events to it from one thread, one event at a time.
+fn runs_on_observer_thread(cx: &PyContext<'_>) -> bool {
+    let class = cx
+        .functions()
+        .iter()
+        .rev()
+        .find(|frame| frame.def.is_some())
+        .and_then(|frame| frame.class);
+    class.is_some_and(|class| {
+        class.bases().iter().any(|base| {
+            cx.resolve(base)
+                .is_some_and(|name| name.starts_with("watchdog.events."))
+        })
+    })
 }
 
 /// `def on_term(signum, frame)`: the parameters Python passes a signal

@@ -141,7 +141,14 @@ declare_rule! {
     /// A Rust file that allows `static_mut_refs` has been reviewed for
     /// this and is not flagged. A function or method whose every call in
     /// the module holds a thread lock is taken to run under it; a lock held
-    /// by callers elsewhere is not seen. A class slot is not flagged when the
+    /// by callers elsewhere is not seen. Nor is a function flagged whose
+    /// every call in the module is made from coroutines (or as an argument
+    /// of `loop.run_in_executor(..)`, which runs on the loop's thread even in
+    /// a lambda) and that is never handed on, one whose every call is in the
+    /// body of a decorator (`def offloaded(fn): pool = _get_pool(); ...
+    /// return wrapper`: it runs when functions are decorated, at import),
+    /// or a method of a `watchdog` event handler, which its observer calls
+    /// from one thread. A class slot is not flagged when the
     /// module instantiates the class at import (`MISSING = Sentinel()`).
     /// Functions named `*_locked` / `*_unlocked` / `_unlocked*` or wrapped in a locking
     /// decorator (`@synchronized`, `@lock`) are trusted to run under the

@@ -77,7 +77,13 @@ declare_rule! {
     /// test fixtures and test methods, property getters and setters,
     /// methods named `*_locked` / `*_unlocked` / `_unlocked*`, and methods that the class
     /// only calls with a lock held (directly or through such helpers) are
-    /// not checked. A lambda or nested function handed, under a lock, to a
+    /// not checked. Methods that only construction or teardown calls
+    /// (`__init__` calling `self.load()`) run before the object is shared:
+    /// a lock they take (around a state file being read) is no evidence
+    /// that the fields need it. A private method of a class with a base
+    /// class that nothing in the module names, not even a comment (`def
+    /// _spill_write(self, ..)`), is a hook the base class calls from
+    /// another module, under locks the tool cannot see: it is not checked. A lambda or nested function handed, under a lock, to a
     /// method of the class that calls it before returning
     /// (`self._transaction(lambda: self._record(..))` with `def
     /// _transaction(self, body): ... body()`) runs under that lock; one
@@ -322,6 +328,41 @@ impl InconsistentlyLockedAttribute {
                 plain_store,
             });
     }
+}
+
+/// A private method of a derived class that nothing in the module names
+/// (`def _spill_write(self, ..)` under `class Store(_LruStore)`): a hook
+/// its base class, in another module, calls under whatever lock that code
+/// holds there ("Caller holds lock"). Its writes cannot be judged here.
+fn is_unseen_hook(cx: &PyContext<'_>, class: &ast::StmtClassDef, method: &str) -> bool {
+    let private = method.starts_with('_') && !method.starts_with("__");
+    private && derives_from_a_class(class) && !is_named_outside_its_def(cx.source(), method)
+}
+
+/// The class has a base other than `object` and the typing markers
+/// (`ABC`, `Generic[T]`, `Protocol`), which call none of its methods.
+fn derives_from_a_class(class: &ast::StmtClassDef) -> bool {
+    class.bases().iter().any(|base| {
+        let base = match base {
+            Expr::Subscript(subscript) => subscript.value.as_ref(),
+            other => other,
+        };
+        !last_name(base)
+            .is_some_and(|name| matches!(name, "object" | "ABC" | "Generic" | "Protocol"))
+    })
+}
+
+/// True when `name` occurs in `source` as a whole word other than right
+/// after `def `: called, referenced (`target=self._run`) or named in a
+/// string (`getattr(self, "_run")`).
+fn is_named_outside_its_def(source: &str, name: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    source.match_indices(name).any(|(at, _)| {
+        let before = &source[..at];
+        let after = &source[at + name.len()..];
+        let whole = !before.ends_with(is_word) && !after.starts_with(is_word);
+        whole && !before.ends_with("def ")
+    })
 }
 
 /// True in the `emit` method of a `logging.Handler` subclass
@@ -699,6 +740,7 @@ impl PythonRule for InconsistentlyLockedAttribute {
             return;
         }
         let exclusive = state.exclusive_helpers();
+        let setup = state.setup_helpers();
         let runs_locked =
             |method: &str| exclusive.contains(method) || is_named_for_caller_held_lock(method);
         for (attr, accesses) in &state.accesses {
@@ -720,10 +762,12 @@ impl PythonRule for InconsistentlyLockedAttribute {
             // read under it (a check-then-act). A write before the method
             // takes its lock is the method's own preparation (a reader
             // thread's buffer, drained under the lock for its consumers).
+            // Set-up code has the object to itself, whatever lock it takes.
             let protected_for = |unlocked: &Access| {
                 accesses.iter().find(|access| {
                     access.locked
                         && !in_reset_block(access)
+                        && !setup.contains(access.method.as_str())
                         && (access.method != unlocked.method
                             || access.span.start < unlocked.span.start)
                 })
@@ -743,6 +787,9 @@ impl PythonRule for InconsistentlyLockedAttribute {
                 let Some(protected) = protected_for(access) else {
                     continue;
                 };
+                if is_unseen_hook(cx, class, &access.method) {
+                    continue;
+                }
                 let called_by_class = state.calls.iter().any(|call| call.callee == access.method);
                 self.pending.push(PendingWrite {
                     method: access.method.clone(),

@@ -4,7 +4,7 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::python::{is_test_function_name, FunctionFrame, PyContext};
+use crate::python::{is_test_function_name, runs_when_decorating, PyContext};
 
 /// A program's `main` and test functions run on one thread (tests start
 /// and join the threads they exercise); module-level code runs once at
@@ -15,50 +15,7 @@ pub(crate) fn runs_single_threaded(cx: &PyContext<'_>) -> bool {
             .functions()
             .iter()
             .any(|frame| frame.name == "main" || is_test_function_name(frame.name))
-        || cx.function().is_some_and(is_registration_decorator)
-}
-
-/// A function of one parameter that hands that parameter back unchanged
-/// (`def decorator(view_func): ...; return view_func`): the shape of a
-/// registration decorator, which runs when the module defining the
-/// decorated function is imported, not per request.
-fn is_registration_decorator(frame: &FunctionFrame<'_>) -> bool {
-    struct Returns<'n> {
-        parameter: &'n str,
-        itself: bool,
-        other: bool,
-    }
-    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Returns<'_> {
-        fn visit_stmt(&mut self, stmt: &'v Stmt) {
-            match stmt {
-                Stmt::Return(ast::StmtReturn { value, .. }) => match value.as_deref() {
-                    Some(Expr::Name(name)) if name.id.as_str() == self.parameter => {
-                        self.itself = true;
-                    }
-                    _ => self.other = true,
-                },
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                other => ruff_python_ast::visitor::walk_stmt(self, other),
-            }
-        }
-    }
-    let Some(def) = frame.def else { return false };
-    let parameters = &def.parameters;
-    let [parameter] = &*parameters.args else {
-        return false;
-    };
-    if !parameters.posonlyargs.is_empty() || !parameters.kwonlyargs.is_empty() {
-        return false;
-    }
-    let mut returns = Returns {
-        parameter: parameter.parameter.name.as_str(),
-        itself: false,
-        other: false,
-    };
-    for stmt in &def.body {
-        ruff_python_ast::visitor::Visitor::visit_stmt(&mut returns, stmt);
-    }
-    returns.itself && !returns.other
+        || cx.function().is_some_and(runs_when_decorating)
 }
 
 /// True for either half of a scope counter: `global depth; depth += 1`

@@ -82,7 +82,8 @@ declare_rule! {
     /// `await` whole). Module-level code, `main` and test functions (and
     /// functions nested in them), registration decorators (a function of
     /// one parameter that returns it unchanged: it runs when the decorated
-    /// function is defined, at import), functions whose comments or
+    /// function is defined, at import; and so does the body of a wrapping
+    /// decorator, `def timed(fn): ...; return wrapper`), functions whose comments or
     /// docstring say they are not thread-safe or serve tests only ("test
     /// helper", "for testing only"), globals whose comment block says so
     /// or calls the race benign ("mutated without a lock ... The race is
@@ -99,8 +100,11 @@ declare_rule! {
     /// a time, and a `multiprocessing` pool's `callback=` runs on its one
     /// result thread: none of them is flagged. Neither is the loop of a
     /// thread the module starts once (`Thread(target=receive_loop)`, not in
-    /// a loop), nor a function the module calls only from coroutines and
-    /// never hands on (it runs on the event loop). A function that first
+    /// a loop), nor a function the module calls only from coroutines (or as
+    /// an argument of `loop.run_in_executor(..)`) and never hands on (it
+    /// runs on the event loop), nor one it calls only from decorator
+    /// bodies, nor a method of a `watchdog` event handler (its observer
+    /// dispatches events from one thread). A function that first
     /// sets the global afresh (`total = 0`, then `total += len(group)` in a
     /// loop) is building it, in set-up code, and a private counter read only
     /// in log calls (`_alive += 1; log.debug("%d alive", _alive)`) is

@@ -81,7 +81,8 @@ declare_rule! {
     /// called there on the module's own objects: `validators["x"].add(..)`),
     /// in `__init__`, in functions named for start-up (`setup*`, `init`,
     /// `init_*`, `initialize*`, `configure*`, `__init_subclass__`,
-    /// `__set_name__`, `__new__`, `__post_init__`), in Rust constructors
+    /// `__set_name__`, `__new__`, `__post_init__`, and loaders of plugins,
+    /// hooks and extensions: `load_plugins`, `discover_extensions`), in Rust constructors
     /// (`new`, `default`, `with_*`, `from_*`) and builder steps (methods
     /// taking `self` by value), and in test code is not counted. Test code
     /// also means a test-support file (below a `tests`, `test`, `testing`,

@@ -92,6 +92,39 @@ pub(super) struct ClassState {
 }
 
 impl ClassState {
+    /// Methods that only set-up or teardown code calls (`__init__` calling
+    /// `self.load()`), to a fixed point: they run before the object is
+    /// shared or after it no longer is, like their callers. A lock they
+    /// take guards something else (the state file being read), not the
+    /// fields against other threads.
+    pub(super) fn setup_helpers(&self) -> HashSet<&str> {
+        let mut setup: HashSet<&str> = HashSet::default();
+        loop {
+            let mut changed = false;
+            for call in &self.calls {
+                let callee = call.callee.as_str();
+                let dunder = callee.starts_with("__") && callee.ends_with("__");
+                if dunder || setup.contains(callee) || is_exclusive_method(callee) {
+                    continue;
+                }
+                let only_from_setup = self
+                    .calls
+                    .iter()
+                    .filter(|other| other.callee == callee)
+                    .all(|other| {
+                        is_exclusive_method(&other.caller) || setup.contains(other.caller.as_str())
+                    });
+                if only_from_setup {
+                    setup.insert(callee);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return setup;
+            }
+        }
+    }
+
     /// Methods that always run with a lock held or without other threads:
     /// named `*_locked` / `*_unlocked` / `_unlocked*`, or private helpers that every call
     /// in the class makes under a lock or from such a method (to a fixed
