@@ -4,11 +4,11 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::function_roles::FunctionRoles;
 use super::inline_callbacks::inline_callbacks;
-use super::lock_handoff::locks_released_for_caller;
+use super::lock_handoff::{lock_acquired_for_caller, locks_released_for_caller};
 use super::semantic::{
     class_methods, source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock,
     LockHelper, LockKind, QualifiedName, Scope, Semantic,
@@ -150,6 +150,51 @@ impl<'a> PyContext<'a> {
             .collect::<Vec<_>>()
             .join(" ");
         disclaims_thread_safety(&comments)
+    }
+
+    /// True when an `await`, `async with` or `async for` of the innermost
+    /// named function lies within `range` (a check and the write that
+    /// acts on it): only there can another coroutine of the same event
+    /// loop run in between.
+    pub fn awaits_within(&self, range: TextRange) -> bool {
+        struct Awaits {
+            range: TextRange,
+            found: bool,
+        }
+        impl<'v> Visitor<'v> for Awaits {
+            fn visit_stmt(&mut self, stmt: &'v Stmt) {
+                let outside = stmt.end() <= self.range.start() || stmt.start() >= self.range.end();
+                if self.found || outside {
+                    return;
+                }
+                match stmt {
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                    Stmt::With(ast::StmtWith { is_async: true, .. })
+                    | Stmt::For(ast::StmtFor { is_async: true, .. })
+                        if self.range.contains(stmt.start()) =>
+                    {
+                        self.found = true;
+                    }
+                    other => visitor::walk_stmt(self, other),
+                }
+            }
+            fn visit_expr(&mut self, expr: &'v Expr) {
+                if matches!(expr, Expr::Await(_)) && self.range.contains(expr.start()) {
+                    self.found = true;
+                } else if !self.found {
+                    visitor::walk_expr(self, expr);
+                }
+            }
+        }
+        let Some(def) = self.functions().iter().rev().find_map(|frame| frame.def) else {
+            return false;
+        };
+        let mut awaits = Awaits {
+            range,
+            found: false,
+        };
+        awaits.visit_body(&def.body);
+        awaits.found
     }
 
     /// The innermost function or lambda being walked.
@@ -725,6 +770,14 @@ impl<'a> Checker<'a> {
     fn acquire_helper_call(&mut self, expr: &Expr) {
         if let Some(LockHelper::Acquire(key)) = self.lock_helper_called(expr) {
             self.hold(key, LockKind::Threading, expr.range().into(), true);
+        } else if let Some(lock) = self.lock_taken_by_method_call(expr) {
+            let kind = self
+                .cx
+                .semantic
+                .lock_kind(lock)
+                .unwrap_or(LockKind::Unknown);
+            let key = self.cx.text(lock).to_string();
+            self.hold(key, kind, expr.range().into(), true);
         } else if let Some((true, key)) = self.named_lock_method(expr) {
             self.hold(key, LockKind::Unknown, expr.range().into(), true);
         }
@@ -785,6 +838,22 @@ impl<'a> Checker<'a> {
             .filter(|released| !released.is_empty())
             .last()
             .unwrap_or_default()
+    }
+
+    /// `self._acquire_write()`: the `self` lock that a method of the class
+    /// being walked takes for its caller (see [`lock_acquired_for_caller`]).
+    fn lock_taken_by_method_call(&self, expr: &Expr) -> Option<&'a Expr> {
+        let Expr::Call(call) = expr else { return None };
+        let (Expr::Name(receiver), method) = method_call(expr)? else {
+            return None;
+        };
+        if receiver.id.as_str() != "self" || !call.arguments.is_empty() {
+            return None;
+        }
+        // The last definition, as Python keeps the last definition of a name.
+        class_methods(self.cx.class()?, method)
+            .last()
+            .and_then(lock_acquired_for_caller)
     }
 
     /// The lock helper a call calls, unless the name is shadowed locally.

@@ -1025,7 +1025,8 @@ fn is_get_lock_call(expr: &Expr) -> bool {
 }
 
 /// A name or attribute whose last part says it is a lock: `_lock`,
-/// `self.state_lock`, `mutex`, `self._sem`.
+/// `self.state_lock`, `mutex`, `self._sem`, or a condition variable over
+/// one: `self._cond`, `self._notification_condition`.
 fn looks_like_lock(expr: &Expr) -> bool {
     let Some(last) = last_name(expr) else {
         return false;
@@ -1035,6 +1036,10 @@ fn looks_like_lock(expr: &Expr) -> bool {
         || last.ends_with("mutex")
         || last.ends_with("_sem")
         || last.ends_with("semaphore")
+        // A condition variable holds its lock inside `with`.
+        || last.ends_with("condition")
+        || last.trim_start_matches('_') == "cond"
+        || last.ends_with("_cond")
 }
 
 /// The source text of `node`, used as a lock's identity.

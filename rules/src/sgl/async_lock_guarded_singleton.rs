@@ -1,4 +1,5 @@
 use ruff_python_ast::{Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
@@ -69,7 +70,8 @@ declare_rule! {
     /// more than one loop: it makes or runs loops (`asyncio.run`,
     /// `new_event_loop`, `run_until_complete`), hands coroutines to another
     /// loop (`run_coroutine_threadsafe`), asks which loop runs it
-    /// (`get_running_loop`, `get_event_loop`: code that expects several).
+    /// (`get_running_loop`, `get_event_loop`: code that expects several,
+    /// unless it only reads the loop's clock, `get_event_loop().time()`).
     /// A thread is no sign by itself: it reaches a coroutine only through a
     /// loop it makes or is handed, and that call is the sign (a monitor
     /// thread beside a web app's one loop runs plain code). Elsewhere the
@@ -101,6 +103,9 @@ struct AsyncLockGuardedSingleton {
     /// more than one event loop.
     pending: Vec<Diagnostic>,
     several_loops: bool,
+    /// Start of the loop lookup whose only use is the loop's clock
+    /// (`asyncio.get_event_loop().time()`), seen from the enclosing call.
+    clock_read: Option<u32>,
 }
 
 /// Calls that make, run, drive or ask for an event loop: signs that the
@@ -140,9 +145,22 @@ fn shows_several_loops(cx: &PyContext<'_>, expr: &Expr) -> bool {
 
 impl PythonRule for AsyncLockGuardedSingleton {
     fn on_expr(&mut self, cx: &PyContext<'_>, expr: &Expr, _out: &mut Vec<Diagnostic>) {
-        if !self.several_loops {
-            self.several_loops = shows_several_loops(cx, expr);
+        if self.several_loops {
+            return;
         }
+        // `get_event_loop().time()` reads the running loop's clock: a
+        // timestamp, not a sign that the code expects several loops.
+        if let Expr::Call(call) = expr {
+            if let Expr::Attribute(method) = call.func.as_ref() {
+                if method.attr.as_str() == "time" && method.value.is_call_expr() {
+                    self.clock_read = Some(method.value.start().to_u32());
+                }
+            }
+        }
+        if self.clock_read == Some(expr.start().to_u32()) && expr.is_call_expr() {
+            return;
+        }
+        self.several_loops = shows_several_loops(cx, expr);
     }
 
     fn on_module_exit(&mut self, _cx: &PyContext<'_>, out: &mut Vec<Diagnostic>) {

@@ -634,44 +634,5 @@ pub(crate) fn builds_value_object(cx: &PyContext<'_>, store: &LazyStore<'_>) -> 
 /// check and the end of the store: only then can another coroutine on the
 /// same event loop run in the gap.
 pub(crate) fn awaits_between_check_and_store(cx: &PyContext<'_>, store: &LazyStore<'_>) -> bool {
-    struct Awaits {
-        range: TextRange,
-        found: bool,
-    }
-    impl<'v> ruff_python_ast::visitor::Visitor<'v> for Awaits {
-        fn visit_stmt(&mut self, stmt: &'v Stmt) {
-            let outside = stmt.end() <= self.range.start() || stmt.start() >= self.range.end();
-            if self.found || outside {
-                return;
-            }
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::With(ast::StmtWith { is_async: true, .. })
-                | Stmt::For(ast::StmtFor { is_async: true, .. })
-                    if self.range.contains(stmt.start()) =>
-                {
-                    self.found = true;
-                }
-                other => ruff_python_ast::visitor::walk_stmt(self, other),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'v Expr) {
-            if matches!(expr, Expr::Await(_)) && self.range.contains(expr.start()) {
-                self.found = true;
-            } else if !self.found {
-                ruff_python_ast::visitor::walk_expr(self, expr);
-            }
-        }
-    }
-    let Some(def) = cx.function().and_then(|frame| frame.def) else {
-        return false;
-    };
-    let mut awaits = Awaits {
-        range: TextRange::new(store.check.start(), store.stmt.end()),
-        found: false,
-    };
-    for stmt in &def.body {
-        ruff_python_ast::visitor::Visitor::visit_stmt(&mut awaits, stmt);
-    }
-    awaits.found
+    cx.awaits_within(TextRange::new(store.check.start(), store.stmt.end()))
 }

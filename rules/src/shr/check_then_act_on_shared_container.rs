@@ -74,7 +74,9 @@ declare_rule! {
     /// is a container the function first rebinds to a new value in its own
     /// body (`self.items = {}`, then a loop that fills it): a rebuild, the
     /// work of set-up or refresh code, where two concurrent runs would race
-    /// on the rebuild whatever the check did.
+    /// on the rebuild whatever the check did. Nor is a check and write in an
+    /// `async def` with no `await` (or `async with` / `async for`) between
+    /// them: one event loop runs them whole.
     /// Listeners and callbacks still count: event systems subscribe them at
     /// run time. Registries that build instances
     /// (`if k not in _reg: _reg[k] = Client()`) are SGL001's. A function
@@ -171,7 +173,12 @@ impl PythonRule for CheckThenActOnSharedContainer {
             }) else {
                 continue;
             };
-            if collects_hook_functions(cx, &container, &key)
+            // A coroutine runs from the check to the write whole unless it
+            // awaits in between: no other coroutine of its loop interleaves.
+            let runs_whole = cx.function().is_some_and(|frame| frame.is_async)
+                && !cx.awaits_within(TextRange::new(check.test.start(), stmt.end()));
+            if runs_whole
+                || collects_hook_functions(cx, &container, &key)
                 || is_rebuilt_first(cx, stmt, &container)
             {
                 return;

@@ -64,7 +64,8 @@ declare_rule! {
     /// ## Known limitations
     /// Stores that rebind the attribute without reading it (`self.closed =
     /// True`, `self.buffer = []`, or reading it only as a fallback:
-    /// `getattr(new, "version", self.version)`, `new or self.x`), no-op
+    /// `getattr(new, "version", self.version)`, `new or self.x`, or to keep
+    /// it once set: `self.x or new`), no-op
     /// self-assignments (`self.x = self.x`), in-place updates of a built-in
     /// container (`self.disabled |= schemas` on a set, `+=` on a list) and
     /// single container operations
@@ -128,7 +129,10 @@ declare_rule! {
     /// checked.
     ///
     /// Locks are taken by `with`, by `acquire()` up to `release()`, by a
-    /// module helper whose whole body acquires one, by callables named
+    /// module helper whose whole body acquires one, by a method of the
+    /// class whose whole body does (`self._acquire_write()`, also when it
+    /// picks a reader-writer lock's `acquire_write` or a plain `acquire`
+    /// in an `if`) up to a method that releases it, by callables named
     /// `lock_*` / `unlock_*` that the class does not define itself
     /// (bound to a lock's `acquire` and `release` elsewhere), and by a
     /// `Condition` of any library built over a known lock, by `with
@@ -493,7 +497,8 @@ impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
         }
         // `getattr(updated, "version", self.version)`, `new.get(k,
         // self.x)`, `value or self.x`: the old value is only the fallback
-        // when the new one is missing, not an operand of an update.
+        // when the new one is missing, not an operand of an update; in
+        // `self.x or value` it is kept as it is.
         match expr {
             Expr::Call(call) if is_fallback_lookup(call) => {
                 let Some((fallback, looked_up)) = call.arguments.args.split_last() else {
@@ -515,8 +520,12 @@ impl<'a> ruff_python_ast::visitor::Visitor<'a> for ReadsAttribute<'_> {
                 let Some((fallback, preferred)) = values.split_last() else {
                     return;
                 };
+                // `self.reason or str(exc)`: the current value kept when
+                // set, a one-time fill otherwise, whichever thread wins.
                 for value in preferred {
-                    self.visit_expr(value);
+                    if self_attribute(value) != Some(self.attr) {
+                        self.visit_expr(value);
+                    }
                 }
                 if !matches!(fallback, Expr::Attribute(_)) {
                     self.visit_expr(fallback);
