@@ -408,7 +408,7 @@ fn disclaims_thread_safety(text: &str) -> bool {
 /// True when the words around `index` say the code is never run by two
 /// threads at once, or needs no lock: "no concurrent access", "never
 /// called concurrently", "lock not required here", "no lock needed",
-/// "locking is unnecessary".
+/// "locking is unnecessary", "the counter is deliberately unlocked".
 fn needs_no_lock(words: &[String], index: usize) -> bool {
     let negation = |word: &String| {
         matches!(word.as_str(), "not" | "no" | "never" | "without") || word.ends_with("n't")
@@ -417,6 +417,16 @@ fn needs_no_lock(words: &[String], index: usize) -> bool {
     let after = &words[index + 1..(index + 4).min(words.len())];
     match words[index].as_str() {
         "concurrent" | "concurrently" => before.iter().any(negation),
+        // A choice the author states: "deliberately unlocked",
+        // "intentionally lock-free".
+        "unlocked" | "lock-free" | "unsynchronized" | "unsynchronised" => {
+            before.iter().any(|word| {
+                matches!(
+                    word.as_str(),
+                    "deliberately" | "intentionally" | "purposely" | "knowingly"
+                )
+            })
+        }
         "lock" | "locks" | "locking" => {
             let needed =
                 |word: &String| matches!(word.as_str(), "required" | "needed" | "necessary");

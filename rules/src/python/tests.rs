@@ -438,9 +438,14 @@ fn a_function_can_say_it_needs_no_lock() {
     assert!(disclaims("    # never called concurrently"));
     assert!(disclaims("    # no lock needed: one writer"));
     assert!(disclaims("    # locking is unnecessary here"));
+    assert!(disclaims(
+        "    # The counter is deliberately unlocked: a lost update skips one prune."
+    ));
+    assert!(disclaims("    # intentionally lock-free"));
     assert!(!disclaims(
         "    # the lock is required: workers call this concurrently"
     ));
+    assert!(!disclaims("    # unlocked reads would see a torn update"));
     assert!(!disclaims(
         "    # take the lock to avoid concurrent updates"
     ));

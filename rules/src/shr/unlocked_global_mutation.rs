@@ -84,8 +84,9 @@ declare_rule! {
     /// one parameter that returns it unchanged: it runs when the decorated
     /// function is defined, at import; and so does the body of a wrapping
     /// decorator, `def timed(fn): ...; return wrapper`), functions whose comments or
-    /// docstring say they are not thread-safe or serve tests only ("test
-    /// helper", "for testing only"), globals whose comment block says so
+    /// docstring say they are not thread-safe, need no lock ("no lock
+    /// needed", "the counter is deliberately unlocked") or serve tests only
+    /// ("test helper", "for testing only"), globals whose comment block says so
     /// or calls the race benign ("mutated without a lock ... The race is
     /// benign", "Test-only call counter"), and `threading.local()`
     /// objects are not flagged. A function or method whose every call in

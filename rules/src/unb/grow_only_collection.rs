@@ -26,8 +26,12 @@ declare_rule! {
     ///   policy forbids that is minted per event, such as `request.id`,
     ///   `session_id`, `trace_id`, `client_ip`, where an id must be one the
     ///   policy names, not one only its `*_id` pattern matches; a uuid) or
-    ///   a record built on the spot (a tuple,
-    ///   dict, f-string; Rust a tuple, struct literal, `format!`);
+    ///   a record built on the spot that carries one (a tuple, dict,
+    ///   f-string; Rust a tuple, struct literal, `format!`: `(request_id,
+    ///   payload)`, `f"{session_id}: {text}"`). A record without an id (a
+    ///   pattern and its event name, an interface selection, a provider and
+    ///   its shutdown hook) was, on real code, nearly always configuration
+    ///   or a bounded measurement;
     /// - sets, and lists used as sets (`if x not in items`, or searched in
     ///   the function that appends to them: a loop, `.iter().any(..)`,
     ///   `.contains(..)`): an id-like

@@ -4,7 +4,7 @@
 use ruff_python_ast::{self as ast, Expr, ExprContext};
 
 use super::python::{GrowOnlyCollection, GrowthKind, Name, Reference};
-use super::python_values::{is_id_like, is_record, is_registration, method_class};
+use super::python_values::{carries_id, is_id_like, is_record, is_registration, method_class};
 use super::Ids;
 use crate::python::PyContext;
 
@@ -113,7 +113,8 @@ impl GrowOnlyCollection {
                     };
                     let id = |ids| value.is_some_and(|value| is_id_like(cx, value, ids));
                     let single = matches!(method, "append" | "appendleft" | "add" | "insert");
-                    let record = single && value.is_some_and(|value| is_record(cx, value));
+                    let record = single
+                        && value.is_some_and(|value| is_record(cx, value) && carries_id(cx, value));
                     let kind = GrowthKind::Collection {
                         event_id: id(Ids::PerEvent),
                         named_id: id(Ids::Named),

@@ -2,6 +2,7 @@
 //! unbounded container, which keys and values are ids or per-call records,
 //! and which appends register code rather than data.
 
+use ruff_python_ast::helpers::any_over_expr;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::Ids;
@@ -104,6 +105,15 @@ fn is_constant(value: &Expr) -> bool {
         Expr::FString(fstring) => fstring.value.elements().all(|element| element.is_literal()),
         _ => false,
     }
+}
+
+/// True when a record holds an id the label policy names (`(request_id,
+/// payload)`, `{"user": user.id, "at": now}`, `f"{session_id}: {text}"`):
+/// one entry per event of someone's. A record of other values (a pattern
+/// and its event name, a provider and its shutdown hook, a sample of two
+/// clocks) is mostly configuration or a measurement of bounded length.
+pub(super) fn carries_id(cx: &PyContext<'_>, record: &Expr) -> bool {
+    any_over_expr(record, &|part: &Expr| is_id_like(cx, part, Ids::Named))
 }
 
 /// A key or value that names an id of the kind `ids` selects: a name the

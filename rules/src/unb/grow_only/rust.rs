@@ -14,7 +14,8 @@ use crate::unb::grow_only_collection::{report, ContainerKind};
 use crate::unb::test_code::TestCode;
 
 use super::rust_paths::{
-    container_kind, designate, is_id_like, is_record, is_shared, type_name, words, LazyStatics,
+    container_kind, designate, is_id_like, is_record_of_id, is_shared, type_name, words,
+    LazyStatics,
 };
 use super::Ids;
 
@@ -357,7 +358,7 @@ impl GrowOnlyCollection {
         }
         let id =
             |index: usize, ids: Ids| args.get(index).is_some_and(|arg| is_id_like(cx, arg, ids));
-        let record = |index: usize| args.get(index).is_some_and(|arg| is_record(arg));
+        let record = |index: usize| args.get(index).is_some_and(|arg| is_record_of_id(cx, arg));
         let (grows_collection, grows_map) = match (method, args.len()) {
             ("push" | "push_back" | "push_front", _) => (id(0, Ids::Named) || record(0), false),
             // `Vec::insert(index, value)` or `HashMap::insert(key, value)`.

@@ -5,6 +5,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use quote::ToTokens;
+use syn::punctuated::Punctuated;
 
 use super::rust::Name;
 use super::Ids;
@@ -176,14 +177,50 @@ pub(super) fn type_name(written: &str) -> String {
     base.rsplit("::").next().unwrap_or(base).trim().to_string()
 }
 
-/// A value built on the spot, per call: a tuple, a struct literal,
-/// `format!(..)`.
-pub(super) fn is_record(value: &syn::Expr) -> bool {
+/// A value built on the spot, per call, that carries an id the label
+/// policy names: a tuple or struct literal with such a part (`(request_id,
+/// path)`), or `format!` of one (`format!("{request_id}: {event}")`). A
+/// record without one (an interface selection, a name and its index) is
+/// mostly what the code was configured with.
+pub(super) fn is_record_of_id(cx: &RsContext<'_>, value: &syn::Expr) -> bool {
+    let id = |part: &syn::Expr| is_id_like(cx, part, Ids::Named);
     match value {
-        syn::Expr::Tuple(_) | syn::Expr::Struct(_) => true,
-        syn::Expr::Macro(mac) => mac.mac.path.is_ident("format"),
+        syn::Expr::Tuple(tuple) => tuple.elems.iter().any(id),
+        syn::Expr::Struct(record) => record.fields.iter().any(|field| id(&field.expr)),
+        syn::Expr::Macro(mac) if mac.mac.path.is_ident("format") => {
+            let Ok(arguments) = mac
+                .mac
+                .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            else {
+                return false;
+            };
+            let mut arguments = arguments.iter();
+            let captures_id = match arguments.next() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(template),
+                    ..
+                })) => captures_inline(&template.value(), |name| {
+                    Ids::Named.match_name(&cx.settings().labels, name)
+                }),
+                _ => false,
+            };
+            captures_id || arguments.any(id)
+        }
         _ => false,
     }
+}
+
+/// True when a format string captures inline a name that `is_id` accepts:
+/// `request_id` in `"{request_id}: {event:?}"`. `{{` escapes and
+/// positional `{}` capture nothing.
+fn captures_inline(template: &str, is_id: impl Fn(&str) -> bool) -> bool {
+    let template = template.replace("{{", "").replace("}}", "");
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(inside, _)| inside))
+        .map(|inside| inside.split(':').next().unwrap_or_default())
+        .any(|name| !name.is_empty() && is_id(name))
 }
 
 /// A key or value that names an id of the kind `ids` selects: a
