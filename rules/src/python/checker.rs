@@ -408,7 +408,8 @@ fn disclaims_thread_safety(text: &str) -> bool {
 /// True when the words around `index` say the code is never run by two
 /// threads at once, or needs no lock: "no concurrent access", "never
 /// called concurrently", "lock not required here", "no lock needed",
-/// "locking is unnecessary", "the counter is deliberately unlocked".
+/// "locking is unnecessary", "the counter is deliberately unlocked", "safe
+/// for single-threaded use".
 fn needs_no_lock(words: &[String], index: usize) -> bool {
     let negation = |word: &String| {
         matches!(word.as_str(), "not" | "no" | "never" | "without") || word.ends_with("n't")
@@ -417,6 +418,15 @@ fn needs_no_lock(words: &[String], index: usize) -> bool {
     let after = &words[index + 1..(index + 4).min(words.len())];
     match words[index].as_str() {
         "concurrent" | "concurrently" => before.iter().any(negation),
+        // "safe for single-threaded use", "single-threaded only".
+        "single-threaded" => {
+            before
+                .last()
+                .is_some_and(|word| matches!(word.as_str(), "for" | "only"))
+                || after
+                    .first()
+                    .is_some_and(|word| matches!(word.as_str(), "use" | "only"))
+        }
         // A choice the author states: "deliberately unlocked",
         // "intentionally lock-free".
         "unlocked" | "lock-free" | "unsynchronized" | "unsynchronised" => {

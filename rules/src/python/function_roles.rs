@@ -61,6 +61,9 @@ pub struct FunctionRoles<'a> {
     /// (`loop.run_in_executor(_get_executor(), f)`): evaluated by its
     /// caller, on the loop's thread, even inside a lambda.
     loop_thread_calls: HashSet<u32>,
+    /// The last function whose calls were counted, by start offset, and
+    /// whether it is a decorator: read once per function, not per call.
+    decorating: Option<(u32, bool)>,
 }
 
 impl<'a> FunctionRoles<'a> {
@@ -107,8 +110,28 @@ impl<'a> FunctionRoles<'a> {
         {
             counts.from_coroutines += 1;
         }
-        if cx.function().is_some_and(runs_when_decorating) {
-            counts.when_decorating += 1;
+        if self.calls_from_a_decorator(cx) {
+            if let Some(counts) = self.counts.get_mut(&key) {
+                counts.when_decorating += 1;
+            }
+        }
+    }
+
+    /// True when the innermost function being walked is a decorator (see
+    /// [`runs_when_decorating`]), judged once per function.
+    fn calls_from_a_decorator(&mut self, cx: &PyContext<'a>) -> bool {
+        let Some(frame) = cx.function() else {
+            return false;
+        };
+        let Some(def) = frame.def else { return false };
+        let start = def.start().to_u32();
+        match self.decorating {
+            Some((cached, decorating)) if cached == start => decorating,
+            _ => {
+                let decorating = runs_when_decorating(frame);
+                self.decorating = Some((start, decorating));
+                decorating
+            }
         }
     }
 

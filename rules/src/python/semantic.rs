@@ -238,6 +238,10 @@ pub(crate) struct Semantic<'a> {
     /// lock (`def _acquireLock(): if _lock: _lock.acquire()`): a call to one
     /// acquires or releases that lock.
     pub(crate) lock_helpers: HashMap<&'a str, LockHelper>,
+    /// Module-level context managers that hold a module thread lock around
+    /// their `yield` (`@contextmanager def _locked(): with FD_LOCK: yield`):
+    /// `with _locked():` holds a lock.
+    pub(crate) locking_context_managers: HashSet<&'a str>,
     /// The module imports threads or a server framework (see
     /// [`CONCURRENT_MODULES`]): its globals are touched by several threads.
     pub(crate) imports_concurrency: bool,
@@ -585,6 +589,9 @@ impl<'a> Semantic<'a> {
                 if let Some(helper) = self.lock_helper(def) {
                     self.lock_helpers.insert(def.name.as_str(), helper);
                 }
+                if self.yields_under_module_lock(def) {
+                    self.locking_context_managers.insert(def.name.as_str());
+                }
             }
         }
     }
@@ -632,6 +639,29 @@ impl<'a> Semantic<'a> {
             "release" => Some(LockHelper::Release(lock.id.to_string())),
             _ => None,
         }
+    }
+
+    /// A `@contextmanager` function whose body holds a module thread lock
+    /// around its `yield`: `with FD_LOCK: _drain(); yield`.
+    fn yields_under_module_lock(&self, def: &'a ast::StmtFunctionDef) -> bool {
+        let is_context_manager = def
+            .decorator_list
+            .iter()
+            .any(|decorator| last_name(&decorator.expression) == Some("contextmanager"));
+        is_context_manager
+            && def.body.iter().any(|stmt| {
+                let Stmt::With(with) = stmt else {
+                    return false;
+                };
+                let holds_module_lock = with.items.iter().any(|item| {
+                    matches!(&item.context_expr, Expr::Name(lock)
+                        if self.scopes[0].locks.get(lock.id.as_str()) == Some(&LockKind::Threading))
+                });
+                holds_module_lock
+                    && with.body.iter().any(|inner| {
+                        matches!(inner, Stmt::Expr(ast::StmtExpr { value, .. }) if value.is_yield_expr())
+                    })
+            })
     }
 
     /// Every value assigned to the attribute `attr` of the innermost class
@@ -917,6 +947,13 @@ impl<'a> Semantic<'a> {
         }
         if is_get_lock_call(expr) {
             return Some(LockKind::Threading);
+        }
+        if let Expr::Call(call) = expr {
+            if let Expr::Name(helper) = call.func.as_ref() {
+                if self.locking_context_managers.contains(helper.id.as_str()) {
+                    return Some(LockKind::Threading);
+                }
+            }
         }
         let known = match expr {
             Expr::Name(name) => self

@@ -442,6 +442,10 @@ fn a_function_can_say_it_needs_no_lock() {
         "    # The counter is deliberately unlocked: a lost update skips one prune."
     ));
     assert!(disclaims("    # intentionally lock-free"));
+    assert!(disclaims(
+        "    \"\"\"In multi-threaded scenarios use execute_atomic(); this is safe for single-threaded use.\"\"\""
+    ));
+    assert!(!disclaims("    # faster than the single-threaded version"));
     assert!(!disclaims(
         "    # the lock is required: workers call this concurrently"
     ));

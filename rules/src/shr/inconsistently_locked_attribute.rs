@@ -119,7 +119,8 @@ declare_rule! {
     /// (`@contextmanager def ceremony(self): with self.lock: yield`) is not
     /// checked: the methods that block calls back run under the lock. Nor
     /// is a method whose docstring or comments say it takes no lock ("It
-    /// does not use any thread safety locks", "not thread-safe") or that
+    /// does not use any thread safety locks", "not thread-safe", "safe for
+    /// single-threaded use") or that
     /// it serves tests only ("Only use this in test code"), a method
     /// that gives back a `self` lock it did not take (its caller took it:
     /// `try: self._readers += 1 finally: self._read_ready.release()`), and
@@ -129,7 +130,9 @@ declare_rule! {
     /// checked.
     ///
     /// Locks are taken by `with`, by `acquire()` up to `release()`, by a
-    /// module helper whose whole body acquires one, by a method of the
+    /// module helper whose whole body acquires one, by `with` on a module
+    /// `@contextmanager` that holds a module lock around its `yield`
+    /// (`with _locked():`), by a method of the
     /// class whose whole body does (`self._acquire_write()`, also when it
     /// picks a reader-writer lock's `acquire_write` or a plain `acquire`
     /// in an `if`) up to a method that releases it, by callables named
