@@ -247,7 +247,7 @@ fn function_key<'a>(cx: &PyContext<'a>, expr: &'a Expr) -> Option<FunctionKey<'a
 pub(crate) fn runs_when_decorating(frame: &FunctionFrame<'_>) -> bool {
     struct Returns<'n> {
         handed_back: Vec<&'n str>,
-        itself: bool,
+        hands_back: bool,
         other: bool,
     }
     impl<'v> ruff_python_ast::visitor::Visitor<'v> for Returns<'_> {
@@ -255,7 +255,7 @@ pub(crate) fn runs_when_decorating(frame: &FunctionFrame<'_>) -> bool {
             match stmt {
                 Stmt::Return(ast::StmtReturn { value, .. }) => match value.as_deref() {
                     Some(Expr::Name(name)) if self.handed_back.contains(&name.id.as_str()) => {
-                        self.itself = true;
+                        self.hands_back = true;
                     }
                     _ => self.other = true,
                 },
@@ -280,13 +280,13 @@ pub(crate) fn runs_when_decorating(frame: &FunctionFrame<'_>) -> bool {
         handed_back: std::iter::once(parameter.parameter.name.as_str())
             .chain(defined)
             .collect(),
-        itself: false,
+        hands_back: false,
         other: false,
     };
     for stmt in &def.body {
         ruff_python_ast::visitor::Visitor::visit_stmt(&mut returns, stmt);
     }
-    returns.itself && !returns.other
+    returns.hands_back && !returns.other
 }
 
 /// The function a call installs where only one thread runs it at a time:

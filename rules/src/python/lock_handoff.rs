@@ -8,7 +8,7 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::semantic::self_attribute;
+use super::semantic::{lone_method_call, self_attribute};
 
 /// The `self` attributes a method releases before it takes them itself
 /// (in source order), or without taking them at all: locks its callers
@@ -49,17 +49,9 @@ pub(crate) fn lock_acquired_for_caller(def: &ast::StmtFunctionDef) -> Option<&Ex
 /// The `self` lock of `body` when `body` is that lock's `acquire*()` call
 /// alone.
 fn acquired_alone(body: &[Stmt]) -> Option<&Expr> {
-    let [Stmt::Expr(ast::StmtExpr { value, .. })] = body else {
-        return None;
-    };
-    let Expr::Call(call) = value.as_ref() else {
-        return None;
-    };
-    let Expr::Attribute(method) = call.func.as_ref() else {
-        return None;
-    };
-    self_attribute(&method.value)?;
-    takes_lock(method.attr.as_str()).then_some(method.value.as_ref())
+    let (lock, method) = lone_method_call(body)?;
+    self_attribute(lock)?;
+    takes_lock(method).then_some(lock)
 }
 
 /// `acquire`, and a reader-writer lock's `acquire_read` / `acquire_write`.

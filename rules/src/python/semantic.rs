@@ -619,22 +619,13 @@ impl<'a> Semantic<'a> {
                 body = inner;
             }
         }
-        let [Stmt::Expr(ast::StmtExpr { value, .. })] = body else {
-            return None;
-        };
-        let Expr::Call(call) = value.as_ref() else {
-            return None;
-        };
-        let Expr::Attribute(method) = call.func.as_ref() else {
-            return None;
-        };
-        let Expr::Name(lock) = method.value.as_ref() else {
+        let (Expr::Name(lock), method) = lone_method_call(body)? else {
             return None;
         };
         if self.scopes[0].locks.get(lock.id.as_str()) != Some(&LockKind::Threading) {
             return None;
         }
-        match method.attr.as_str() {
+        match method {
             "acquire" => Some(LockHelper::Acquire(lock.id.to_string())),
             "release" => Some(LockHelper::Release(lock.id.to_string())),
             _ => None,
@@ -1039,6 +1030,21 @@ pub(crate) fn class_methods<'a, 'n>(
         Stmt::FunctionDef(def) if def.name.as_str() == name => Some(def),
         _ => None,
     })
+}
+
+/// The receiver and method of `body` when `body` is one method call
+/// statement and nothing else: `_lock.acquire()`, `self._lock.release()`.
+pub(crate) fn lone_method_call(body: &[Stmt]) -> Option<(&Expr, &str)> {
+    let [Stmt::Expr(ast::StmtExpr { value, .. })] = body else {
+        return None;
+    };
+    let Expr::Call(call) = value.as_ref() else {
+        return None;
+    };
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    Some((method.value.as_ref(), method.attr.as_str()))
 }
 
 /// `x` for `self.x`.

@@ -84,7 +84,8 @@ declare_rule! {
     /// that the fields need it. A private method of a class with a base
     /// class that nothing in the module names, not even a comment (`def
     /// _spill_write(self, ..)`), is a hook the base class calls from
-    /// another module, under locks the tool cannot see: it is not checked. A lambda or nested function handed, under a lock, to a
+    /// another module, under locks the tool cannot see: it is not checked.
+    /// A lambda or nested function handed, under a lock, to a
     /// method of the class that calls it before returning
     /// (`self._transaction(lambda: self._record(..))` with `def
     /// _transaction(self, body): ... body()`) runs under that lock; one
@@ -132,10 +133,10 @@ declare_rule! {
     /// Locks are taken by `with`, by `acquire()` up to `release()`, by a
     /// module helper whose whole body acquires one, by `with` on a module
     /// `@contextmanager` that holds a module lock around its `yield`
-    /// (`with _locked():`), by a method of the
-    /// class whose whole body does (`self._acquire_write()`, also when it
-    /// picks a reader-writer lock's `acquire_write` or a plain `acquire`
-    /// in an `if`) up to a method that releases it, by callables named
+    /// (`with _locked():`), by a method of the class whose whole body
+    /// takes one (`self._acquire_write()`, also when it picks a
+    /// reader-writer lock's `acquire_write` or a plain `acquire` in an
+    /// `if`) up to a method that releases it, by callables named
     /// `lock_*` / `unlock_*` that the class does not define itself
     /// (bound to a lock's `acquire` and `release` elsewhere), and by a
     /// `Condition` of any library built over a known lock, by `with
