@@ -8,7 +8,7 @@
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::semantic::{lone_method_call, self_attribute};
+use super::semantic::{body_after_docstring, lone_method_call, self_attribute};
 
 /// The `self` attributes a method releases before it takes them itself
 /// (in source order), or without taking them at all: locks its callers
@@ -26,13 +26,7 @@ pub(crate) fn locks_released_for_caller(def: &ast::StmtFunctionDef) -> Vec<&str>
 /// in each. A branch may be missing (`if self._lock: ..`), as the lock may
 /// be optional.
 pub(crate) fn lock_acquired_for_caller(def: &ast::StmtFunctionDef) -> Option<&Expr> {
-    let mut body: &[Stmt] = &def.body;
-    if let [Stmt::Expr(docstring), rest @ ..] = body {
-        if docstring.value.is_string_literal_expr() {
-            body = rest;
-        }
-    }
-    match body {
+    match body_after_docstring(&def.body) {
         [Stmt::If(if_stmt)] => {
             let lock = acquired_alone(&if_stmt.body)?;
             let same = |other: &Expr| self_attribute(other) == self_attribute(lock);

@@ -603,12 +603,7 @@ impl<'a> Semantic<'a> {
         if !def.parameters.is_empty() {
             return None;
         }
-        let mut body: &[Stmt] = &def.body;
-        if let [Stmt::Expr(docstring), rest @ ..] = body {
-            if docstring.value.is_string_literal_expr() {
-                body = rest;
-            }
-        }
+        let mut body = body_after_docstring(&def.body);
         if let [Stmt::If(ast::StmtIf {
             body: inner,
             elif_else_clauses,
@@ -1030,6 +1025,14 @@ pub(crate) fn class_methods<'a, 'n>(
         Stmt::FunctionDef(def) if def.name.as_str() == name => Some(def),
         _ => None,
     })
+}
+
+/// A function's statements after its docstring, if it has one.
+pub(crate) fn body_after_docstring(body: &[Stmt]) -> &[Stmt] {
+    match body {
+        [Stmt::Expr(docstring), rest @ ..] if docstring.value.is_string_literal_expr() => rest,
+        body => body,
+    }
 }
 
 /// The receiver and method of `body` when `body` is one method call

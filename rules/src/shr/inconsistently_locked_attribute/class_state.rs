@@ -98,72 +98,57 @@ impl ClassState {
     /// take guards something else (the state file being read), not the
     /// fields against other threads.
     pub(super) fn setup_helpers(&self) -> HashSet<&str> {
-        let mut setup: HashSet<&str> = HashSet::default();
-        loop {
-            let mut changed = false;
-            for call in &self.calls {
-                let callee = call.callee.as_str();
-                let dunder = callee.starts_with("__") && callee.ends_with("__");
-                if dunder || setup.contains(callee) || is_exclusive_method(callee) {
-                    continue;
-                }
-                let only_from_setup = self
-                    .calls
-                    .iter()
-                    .filter(|other| other.callee == callee)
-                    .all(|other| {
-                        is_exclusive_method(&other.caller) || setup.contains(other.caller.as_str())
-                    });
-                if only_from_setup {
-                    setup.insert(callee);
-                    changed = true;
-                }
-            }
-            if !changed {
-                return setup;
-            }
-        }
+        self.callees_always_covered(HashSet::default(), |_| false)
     }
 
     /// Methods that always run with a lock held or without other threads:
-    /// named `*_locked` / `*_unlocked` / `_unlocked*`, or private helpers that every call
-    /// in the class makes under a lock or from such a method (to a fixed
-    /// point, so helpers of helpers count).
+    /// named `*_locked` / `*_unlocked` / `_unlocked*`, or helpers that every
+    /// call in the class makes under a lock or from such a method (to a
+    /// fixed point, so helpers of helpers count). Public methods too: one
+    /// that the class itself only calls under its lock (`make_connection`
+    /// from `get_connection`) is part of the locked path.
     pub(super) fn exclusive_helpers(&self) -> HashSet<&str> {
-        let mut exclusive: HashSet<&str> = self
+        let named = self
             .calls
             .iter()
             .flat_map(|call| [call.caller.as_str(), call.callee.as_str()])
             .filter(|method| is_named_for_caller_held_lock(method))
             .collect();
+        self.callees_always_covered(named, |call| call.locked)
+    }
+
+    /// `found`, grown to a fixed point with every method (dunders aside)
+    /// whose every call in the class is `covered`, or made from a set-up or
+    /// teardown method, or from a method already found.
+    fn callees_always_covered<'s>(
+        &'s self,
+        mut found: HashSet<&'s str>,
+        covered: impl Fn(&SelfCall) -> bool,
+    ) -> HashSet<&'s str> {
         loop {
             let mut changed = false;
-            let callees: HashSet<&str> =
-                self.calls.iter().map(|call| call.callee.as_str()).collect();
-            for callee in callees {
-                // Public methods too: one that the class itself only calls
-                // under its lock (`make_connection` from `get_connection`)
-                // is part of the locked path.
+            for call in &self.calls {
+                let callee = call.callee.as_str();
                 let dunder = callee.starts_with("__") && callee.ends_with("__");
-                if dunder || exclusive.contains(callee) {
+                if dunder || found.contains(callee) {
                     continue;
                 }
-                let always_covered =
-                    self.calls
-                        .iter()
-                        .filter(|call| call.callee == callee)
-                        .all(|call| {
-                            call.locked
-                                || is_exclusive_method(&call.caller)
-                                || exclusive.contains(call.caller.as_str())
-                        });
+                let always_covered = self
+                    .calls
+                    .iter()
+                    .filter(|other| other.callee == callee)
+                    .all(|other| {
+                        covered(other)
+                            || is_exclusive_method(&other.caller)
+                            || found.contains(other.caller.as_str())
+                    });
                 if always_covered {
-                    exclusive.insert(callee);
+                    found.insert(callee);
                     changed = true;
                 }
             }
             if !changed {
-                return exclusive;
+                return found;
             }
         }
     }

@@ -49,8 +49,8 @@ pub(super) enum GrowthKind {
     /// `event_id` when the added value is an id minted per event,
     /// `named_id` when it is any id the label policy names (a user's too);
     /// `record` when it is a record built on the spot (a tuple, dict,
-    /// f-string): per-call data, unlike the existing objects a registry
-    /// collects.
+    /// f-string) that carries such an id: per-call data, unlike the
+    /// existing objects a registry collects.
     Collection {
         event_id: bool,
         named_id: bool,
