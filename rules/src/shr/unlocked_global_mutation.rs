@@ -108,8 +108,10 @@ declare_rule! {
     /// dispatches events from one thread). A function that first
     /// sets the global afresh (`total = 0`, then `total += len(group)` in a
     /// loop) is building it, in set-up code, and a private counter read only
-    /// in log calls (`_alive += 1; log.debug("%d alive", _alive)`) is
-    /// diagnostic: neither is flagged. `with value.get_lock():` holds a
+    /// in log calls (`_alive += 1; log.debug("%d alive", _alive)`) or
+    /// modulo a period (`if _appends % CHECK_EVERY == 0:`, `pool[_next %
+    /// len(pool)]`) is diagnostic, sampling or round-robin: neither is
+    /// flagged. `with value.get_lock():` holds a
     /// `multiprocessing.Value`'s own lock. Scope counters (`global
     /// depth; depth += 1` directly followed by a `try` whose `finally`
     /// does `depth -= 1`) track one caller's nesting (trace indentation, a
@@ -206,7 +208,7 @@ impl PythonRule for PyUnlockedGlobalMutation {
             || cx.in_async()
             || cx.function_disclaims_thread_safety()
             || cx.global_disclaims_thread_safety(global)
-            || (matches!(stmt, Stmt::AugAssign(_)) && is_only_logged(cx, global))
+            || (matches!(stmt, Stmt::AugAssign(_)) && is_harmless_counter(cx, global))
         {
             return;
         }
@@ -246,23 +248,36 @@ fn is_thread_api_call(cx: &PyContext<'_>, expr: &Expr) -> bool {
 
 /// True when the global `name` is private (`_count`: other modules do not
 /// read it) and the module reads it, and only inside log calls (`_count += 1;
-/// log.debug("%d wrappers now exist", _count)`): a counter kept for
-/// diagnostics, where a lost update misreports one log line and changes
-/// nothing else.
-fn is_only_logged(cx: &PyContext<'_>, name: &str) -> bool {
+/// log.debug("%d wrappers now exist", _count)`) or to take it modulo a
+/// period (`if _appends % CHECK_EVERY == 0: compact()`, `servers[_next %
+/// len(servers)]`): a counter kept for diagnostics, sampling or round-robin,
+/// where a lost update misreports one log line, shifts one sample or sends
+/// two calls to one slot, and changes nothing else.
+fn is_harmless_counter(cx: &PyContext<'_>, name: &str) -> bool {
     struct Reads<'n> {
         name: &'n str,
         /// Depth of log-call arguments around the walk.
         in_log: usize,
-        read_in_log: bool,
+        read_harmlessly: bool,
         read_elsewhere: bool,
     }
     impl<'v> Visitor<'v> for Reads<'_> {
         fn visit_expr(&mut self, expr: &'v Expr) {
             match expr {
                 Expr::Name(read) if read.ctx.is_load() && read.id.as_str() == self.name => {
-                    self.read_in_log |= self.in_log > 0;
+                    self.read_harmlessly |= self.in_log > 0;
                     self.read_elsewhere |= self.in_log == 0;
+                }
+                // `_count % period`: the counter picks a sample or a slot.
+                // (`"%d" % _count` formats it: the name is on the right.)
+                Expr::BinOp(ast::ExprBinOp {
+                    left,
+                    op: ast::Operator::Mod,
+                    right,
+                    ..
+                }) if matches!(left.as_ref(), Expr::Name(read) if read.id.as_str() == self.name) => {
+                    self.read_harmlessly = true;
+                    self.visit_expr(right);
                 }
                 Expr::Call(call) if last_name(&call.func).is_some_and(is_log_call_name) => {
                     self.in_log += 1;
@@ -279,11 +294,11 @@ fn is_only_logged(cx: &PyContext<'_>, name: &str) -> bool {
     let mut reads = Reads {
         name,
         in_log: 0,
-        read_in_log: false,
+        read_harmlessly: false,
         read_elsewhere: false,
     };
     reads.visit_body(cx.module_body());
-    reads.read_in_log && !reads.read_elsewhere
+    reads.read_harmlessly && !reads.read_elsewhere
 }
 
 /// `debug`, `debug3`, `info`, `warning`, `log`, `log_debug`, `print`: the

@@ -15,7 +15,10 @@ declare_rule! {
     /// Long-lived means a module global or class attribute; an instance
     /// attribute of a class that is evidently long-lived (a module-level
     /// instance of it exists, it is a singleton, or it holds a lock, queue,
-    /// thread, executor or event loop); in Rust a private `static` (also in
+    /// thread, executor or event loop, unless that member is made by an
+    /// `__init__` that takes a per-event id such as `run_id`, `request_id`
+    /// or `session_id`: such an object lives for one run, request or
+    /// session); in Rust a private `static` (also in
     /// `lazy_static!`), or a
     /// private field of a type that is stored in a static (`OnceLock`,
     /// `LazyLock`) or holds a `Mutex`, `RwLock` or channel.

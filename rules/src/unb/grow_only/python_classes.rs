@@ -93,13 +93,38 @@ impl GrowOnlyCollection {
         let holds = created
             .and_then(|func| cx.resolve(func))
             .is_some_and(|name| LONG_LIVED_MEMBERS.contains(&name.as_str()));
-        if let (Some(class), true) = (class, holds) {
+        if let (Some(class), true, false) = (class, holds, made_per_event(cx)) {
             self.long_lived_classes.insert(
                 class,
                 "its class holds a lock, queue, thread, executor or event loop",
             );
         }
     }
+}
+
+/// Parameters of a constructor that make one object per request, run or
+/// session: it lives as long as that event, however many locks it holds.
+const PER_EVENT_IDS: &[&str] = &[
+    "run_id",
+    "request_id",
+    "session_id",
+    "trace_id",
+    "span_id",
+    "conversation_id",
+    "correlation_id",
+    "transaction_id",
+    "execution_id",
+    "turn_id",
+];
+
+/// True inside an `__init__` that takes a per-event id (`def
+/// __init__(self, system, *, run_id)`): the object is made for one run,
+/// request or session and dropped with it, so a lock it holds orders that
+/// event's own threads, not a service's.
+fn made_per_event(cx: &PyContext<'_>) -> bool {
+    cx.function().is_some_and(|frame| {
+        frame.name == "__init__" && PER_EVENT_IDS.iter().any(|id| frame.has_parameter(id))
+    })
 }
 
 /// `__name__ == "__main__"`.
