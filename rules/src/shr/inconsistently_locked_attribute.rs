@@ -71,7 +71,13 @@ declare_rule! {
     /// single container operations
     /// (`self.d[k] = v`, `self.d.pop(k)`) are atomic in CPython and not
     /// reported: a locked append racing with `self.buffer = []` lands in
-    /// the old list, as if it had run first. Construction and teardown
+    /// the old list, as if it had run first. Entries of one container
+    /// under distinct literal keys are separate values: an unlocked
+    /// `self.stats["batches"] += 1` that only the class's one worker thread
+    /// runs (the method the module starts one `threading.Thread` on, and
+    /// the methods only it calls), under a key no other method writes, is
+    /// not reported because other keys are counted under the lock. A key
+    /// that several threads may update unlocked still is. Construction and teardown
     /// methods (`__init__`, `__new__`, `__del__`, `__enter__`/`__exit__`,
     /// `__post_init__`, `__setstate__`, `close`, `shutdown`, `stop`,
     /// `terminate`, `dispose`), fork handlers (any name containing `fork`),
@@ -334,7 +340,24 @@ impl InconsistentlyLockedAttribute {
                 locked,
                 racy,
                 plain_store,
+                key: literal_key(target),
             });
+    }
+}
+
+/// `"batches"` for `self.stats["batches"]` (and `self.stats["batches"]["ok"]`):
+/// the literal key of the entry of the attribute that a write changes.
+fn literal_key(target: &Expr) -> Option<String> {
+    let Expr::Subscript(subscript) = target else {
+        return None;
+    };
+    if subscript.value.is_subscript_expr() {
+        return literal_key(&subscript.value);
+    }
+    match subscript.slice.as_ref() {
+        Expr::StringLiteral(key) => Some(key.value.to_str().to_string()),
+        Expr::NumberLiteral(key) => Some(format!("{:?}", key.value)),
+        _ => None,
     }
 }
 
@@ -586,6 +609,10 @@ fn written_attribute(target: &Expr) -> Option<&str> {
 }
 
 impl PythonRule for InconsistentlyLockedAttribute {
+    fn uses_function_roles(&self) -> bool {
+        true
+    }
+
     fn on_stmt(&mut self, cx: &PyContext<'_>, stmt: &Stmt, _out: &mut Vec<Diagnostic>) {
         match stmt {
             Stmt::Assign(assign) => {
@@ -754,6 +781,8 @@ impl PythonRule for InconsistentlyLockedAttribute {
         }
         let exclusive = state.exclusive_helpers();
         let setup = state.setup_helpers();
+        let roles = cx.function_roles();
+        let own_thread = state.own_thread_methods(|method| roles.runs_on_its_own_thread(method));
         let runs_locked =
             |method: &str| exclusive.contains(method) || is_named_for_caller_held_lock(method);
         for (attr, accesses) in &state.accesses {
@@ -776,9 +805,22 @@ impl PythonRule for InconsistentlyLockedAttribute {
             // takes its lock is the method's own preparation (a reader
             // thread's buffer, drained under the lock for its consumers).
             // Set-up code has the object to itself, whatever lock it takes.
+            // Entries under distinct literal keys are separate values: a
+            // locked `stats["submitted"] += 1` is no evidence against an
+            // unlocked `stats["batches"] += 1` when only the class's one
+            // worker thread writes that key. Written from several threads,
+            // the unlocked updates lose each other's.
+            let owned_by_worker_thread = |unlocked: &Access| {
+                unlocked.key.is_some()
+                    && accesses
+                        .iter()
+                        .filter(|access| access.overlaps(unlocked))
+                        .all(|access| own_thread.contains(access.method.as_str()))
+            };
             let protected_for = |unlocked: &Access| {
                 accesses.iter().find(|access| {
                     access.locked
+                        && (access.overlaps(unlocked) || !owned_by_worker_thread(unlocked))
                         && !in_reset_block(access)
                         && !setup.contains(access.method.as_str())
                         && (access.method != unlocked.method

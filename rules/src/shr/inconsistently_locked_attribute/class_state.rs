@@ -59,6 +59,20 @@ pub(super) struct Access {
     pub(super) racy: bool,
     /// A store of a new value that does not read the old one.
     pub(super) plain_store: bool,
+    /// The literal key of a write to one entry (`self.stats["batches"] +=
+    /// 1`), as written; `None` for a write to the whole attribute.
+    pub(super) key: Option<String>,
+}
+
+impl Access {
+    /// True when the two writes can change the same value: either changes
+    /// the whole attribute, or both change the entry of one literal key.
+    pub(super) fn overlaps(&self, other: &Access) -> bool {
+        match (&self.key, &other.key) {
+            (Some(key), Some(other_key)) => key == other_key,
+            _ => true,
+        }
+    }
 }
 
 /// A call `self.method(..)` inside another method of the class.
@@ -115,6 +129,24 @@ impl ClassState {
             .filter(|method| is_named_for_caller_held_lock(method))
             .collect();
         self.callees_always_covered(named, |call| call.locked)
+    }
+
+    /// Methods that run only on the one thread the module starts on a
+    /// method of the class (`threading.Thread(target=self._loop)`, not in
+    /// a loop): that method, and to a fixed point the methods only it (or
+    /// set-up code) calls. No two threads run them at once.
+    pub(super) fn own_thread_methods(&self, started_once: impl Fn(&str) -> bool) -> HashSet<&str> {
+        let callers = self.calls.iter().map(|call| call.caller.as_str());
+        let writers = self
+            .accesses
+            .values()
+            .flatten()
+            .map(|access| access.method.as_str());
+        let targets = callers
+            .chain(writers)
+            .filter(|method| started_once(method))
+            .collect();
+        self.callees_always_covered(targets, |_| false)
     }
 
     /// `found`, grown to a fixed point with every method (dunders aside)
