@@ -716,6 +716,9 @@ impl<'a> Semantic<'a> {
                     };
                     self.prescan_self_attributes(&def.body, &mut method);
                 }
+                // A class nested in this one (`class _WriterQueue(Queue):`
+                // inside the client) binds its own locks.
+                Stmt::ClassDef(nested) => self.prescan_class(nested),
                 _ => {}
             }
         }

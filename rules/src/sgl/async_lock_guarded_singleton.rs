@@ -1,12 +1,12 @@
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::api::{Diagnostic, RuleEntry};
 use crate::declare_rule;
-use crate::python::{last_name, LockKind, PyContext, PythonRule};
+use crate::python::{last_name, self_attribute, LockKind, PyContext, PythonRule};
 use crate::sgl::lazy_init::is_event_loop_object;
 use crate::sgl::LazyInitTracker;
-use rustc_hash::FxHashSet as HashSet;
 
 declare_rule! {
     /// ## What it does
@@ -77,8 +77,9 @@ declare_rule! {
     /// (`loop = asyncio.get_running_loop(); loop.create_task(..)`,
     /// `get_event_loop().time()`); the program's entry (module-level code,
     /// `if __name__ == "__main__":`, a `main` function), which makes the
-    /// application's one loop; and a module function registered with
-    /// `atexit` (`atexit.register(close)`, `@atexit.register`), whose
+    /// application's one loop; and a function or method registered with
+    /// `atexit` (`atexit.register(close)`, `atexit.register(self._cleanup)`,
+    /// `@atexit.register`), whose
     /// `asyncio.run(client.aclose())` runs after that loop has ended. A
     /// thread is no sign by itself: it reaches a coroutine only through a
     /// loop it makes or is handed, and that call is the sign (a monitor
@@ -112,7 +113,7 @@ struct AsyncLockGuardedSingleton {
     /// Signs of a second loop seen in functions, held until the module is
     /// seen: a sign in an exit handler does not count.
     signs: Vec<LoopSign>,
-    /// Module functions registered with `atexit`: they run after the
+    /// Functions and methods registered with `atexit`: they run after the
     /// application's loop has ended, so a loop they make is not a second
     /// one running beside it.
     exit_handlers: HashSet<String>,
@@ -328,8 +329,8 @@ fn is_atexit_register(cx: &PyContext<'_>, expr: &Expr) -> bool {
     last_name(expr) == Some("register") && cx.resolve(expr).as_deref() == Some("atexit.register")
 }
 
-/// The module function `expr` registers to run at exit:
-/// `atexit.register(close_client)`.
+/// The function or method `expr` registers to run at exit:
+/// `atexit.register(close_client)`, `atexit.register(self._cleanup_sync)`.
 fn registered_exit_handler<'e>(cx: &PyContext<'_>, expr: &'e Expr) -> Option<&'e str> {
     let Expr::Call(call) = expr else { return None };
     if !is_atexit_register(cx, &call.func) {
@@ -337,6 +338,6 @@ fn registered_exit_handler<'e>(cx: &PyContext<'_>, expr: &'e Expr) -> Option<&'e
     }
     match call.arguments.args.first()? {
         Expr::Name(name) => Some(name.id.as_str()),
-        _ => None,
+        method => self_attribute(method),
     }
 }

@@ -71,13 +71,15 @@ declare_rule! {
     /// single container operations
     /// (`self.d[k] = v`, `self.d.pop(k)`) are atomic in CPython and not
     /// reported: a locked append racing with `self.buffer = []` lands in
-    /// the old list, as if it had run first. Entries of one container
-    /// under distinct literal keys are separate values: an unlocked
-    /// `self.stats["batches"] += 1` that only the class's one worker thread
-    /// runs (the method the module starts one `threading.Thread` on, and
-    /// the methods only it calls), under a key no other method writes, is
-    /// not reported because other keys are counted under the lock. A key
-    /// that several threads may update unlocked still is. Construction and teardown
+    /// the old list, as if it had run first. A value that only the class's
+    /// one worker thread writes (in the method the module starts one
+    /// `threading.Thread` on, and in the methods only it calls) cannot lose
+    /// an update, whatever lock some of those writes take, and is not
+    /// reported; nor is one entry of a container under a literal key
+    /// (`self.stats["batches"] += 1`) that only the worker thread writes,
+    /// when request threads count other keys under the lock. A value that
+    /// several threads may update still is.
+    /// Construction and teardown
     /// methods (`__init__`, `__new__`, `__del__`, `__enter__`/`__exit__`,
     /// `__post_init__`, `__setstate__`, `close`, `shutdown`, `stop`,
     /// `terminate`, `dispose`), fork handlers (any name containing `fork`),
@@ -782,7 +784,8 @@ impl PythonRule for InconsistentlyLockedAttribute {
         let exclusive = state.exclusive_helpers();
         let setup = state.setup_helpers();
         let roles = cx.function_roles();
-        let own_thread = state.own_thread_methods(|method| roles.runs_on_its_own_thread(method));
+        let worker_thread =
+            state.worker_thread_methods(|method| roles.runs_on_its_own_thread(method));
         let runs_locked =
             |method: &str| exclusive.contains(method) || is_named_for_caller_held_lock(method);
         for (attr, accesses) in &state.accesses {
@@ -799,28 +802,28 @@ impl PythonRule for InconsistentlyLockedAttribute {
                             && access.span.end <= range.end().to_u32()
                     })
             };
+            // A value that only the class's one worker thread writes cannot
+            // lose an update, whatever lock some of its writes take: the
+            // attribute, or one entry of it under a literal key (a locked
+            // `stats["submitted"] += 1` on request threads is no evidence
+            // against the worker's own `stats["batches"] += 1`). Written
+            // from several threads, unlocked updates lose each other's.
+            let owned_by_worker_thread = |unlocked: &Access| {
+                accesses
+                    .iter()
+                    .filter(|access| access.overlaps(unlocked))
+                    .all(|access| worker_thread.contains(access.method.as_str()))
+            };
             // The lock guards the attribute in another method, or earlier in
             // this one: a write after the lock is released works on what was
             // read under it (a check-then-act). A write before the method
             // takes its lock is the method's own preparation (a reader
             // thread's buffer, drained under the lock for its consumers).
             // Set-up code has the object to itself, whatever lock it takes.
-            // Entries under distinct literal keys are separate values: a
-            // locked `stats["submitted"] += 1` is no evidence against an
-            // unlocked `stats["batches"] += 1` when only the class's one
-            // worker thread writes that key. Written from several threads,
-            // the unlocked updates lose each other's.
-            let owned_by_worker_thread = |unlocked: &Access| {
-                unlocked.key.is_some()
-                    && accesses
-                        .iter()
-                        .filter(|access| access.overlaps(unlocked))
-                        .all(|access| own_thread.contains(access.method.as_str()))
-            };
             let protected_for = |unlocked: &Access| {
                 accesses.iter().find(|access| {
                     access.locked
-                        && (access.overlaps(unlocked) || !owned_by_worker_thread(unlocked))
+                        && !owned_by_worker_thread(unlocked)
                         && !in_reset_block(access)
                         && !setup.contains(access.method.as_str())
                         && (access.method != unlocked.method

@@ -59,8 +59,9 @@ pub(super) struct Access {
     pub(super) racy: bool,
     /// A store of a new value that does not read the old one.
     pub(super) plain_store: bool,
-    /// The literal key of a write to one entry (`self.stats["batches"] +=
-    /// 1`), as written; `None` for a write to the whole attribute.
+    /// The literal key of a write to one entry (`"batches"` for
+    /// `self.stats["batches"] += 1`); `None` for a write to the whole
+    /// attribute.
     pub(super) key: Option<String>,
 }
 
@@ -135,7 +136,10 @@ impl ClassState {
     /// method of the class (`threading.Thread(target=self._loop)`, not in
     /// a loop): that method, and to a fixed point the methods only it (or
     /// set-up code) calls. No two threads run them at once.
-    pub(super) fn own_thread_methods(&self, started_once: impl Fn(&str) -> bool) -> HashSet<&str> {
+    pub(super) fn worker_thread_methods(
+        &self,
+        started_once: impl Fn(&str) -> bool,
+    ) -> HashSet<&str> {
         let callers = self.calls.iter().map(|call| call.caller.as_str());
         let writers = self
             .accesses
