@@ -61,8 +61,12 @@ declare_rule! {
     /// small: its `user` label is not reported. Ids of what a deployment is
     /// configured with (`tenant_id`, `cluster_id`, `project_id`,
     /// `client_id`, `rule_id`, `model_id`, ...) are allowed by default; name
-    /// one in `extend-forbidden-labels` where it is per user. `.labels(..)` is checked only in files that import
-    /// `prometheus_client`, OpenTelemetry attributes only in files that
+    /// one in `extend-forbidden-labels` where it is per user. `.labels(..)`
+    /// is checked in files that import `prometheus_client`, and elsewhere
+    /// on a metric held in a name or attribute (`REQUESTS.labels(..)`,
+    /// imported from the module that defines it), but not on `self` or
+    /// `cls` (a client's own `labels()` method, listing a labelling
+    /// service's labels). OpenTelemetry attributes only in files that
     /// import `opentelemetry`, tags only in files that import `datadog` or
     /// `statsd`. Span attributes are not metric labels and are not checked.
     pub static HIGH_CARDINALITY_METRIC_LABEL = {

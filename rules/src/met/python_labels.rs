@@ -76,9 +76,14 @@ impl PythonRule for PythonMetricLabels {
         if let Expr::Attribute(attribute) = call.func.as_ref() {
             let method = attribute.attr.as_str();
             // `METRIC.labels(..)` also in modules that get their metrics
-            // from elsewhere: the shape is prometheus_client's.
-            let metric_receiver =
-                matches!(attribute.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
+            // from elsewhere: the shape is prometheus_client's. Not
+            // `self.labels(..)`: a method of the object itself (a labelling
+            // service's client listing its labels), not a metric's.
+            let metric_receiver = match attribute.value.as_ref() {
+                Expr::Name(name) => !matches!(name.id.as_str(), "self" | "cls"),
+                Expr::Attribute(_) => true,
+                _ => false,
+            };
             if method == "labels" && (self.prometheus || metric_receiver) {
                 let metric_name = last_name(&attribute.value).unwrap_or_default();
                 for keyword in &arguments.keywords {

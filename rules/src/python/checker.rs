@@ -7,7 +7,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::function_roles::FunctionRoles;
-use super::inline_callbacks::inline_callbacks;
+use super::inline_callbacks::{helpers_called_in_place, inline_callbacks};
 use super::lock_handoff::{lock_acquired_for_caller, locks_released_for_caller};
 use super::semantic::{
     class_methods, source_text, ClassAttributes, FunctionBindings, FunctionFrame, HeldLock,
@@ -689,6 +689,10 @@ impl<'a> Checker<'a> {
             if let Some(class) = self.cx.functions().last().and_then(|frame| frame.class) {
                 self.runs_under_definers_locks
                     .extend(inline_callbacks(class, &with.body));
+            }
+            if let Some(def) = self.cx.functions().last().and_then(|frame| frame.def) {
+                self.runs_under_definers_locks
+                    .extend(helpers_called_in_place(&def.body, &with.body));
             }
         }
         self.visit_body(&with.body);

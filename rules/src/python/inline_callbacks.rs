@@ -2,7 +2,9 @@
 //! `with self._lock: self._transaction(lambda: self._record(..))`, where
 //! `def _transaction(self, body): ...; return body()`. The callback runs
 //! while the caller still holds its locks, so its body is walked with them
-//! held, not with the fresh lock stack of code that runs later.
+//! held, not with the fresh lock stack of code that runs later. So does a
+//! helper defined in the locked block and only called there: `with
+//! self._lock: def _check(k): ..; return all(_check(k) for k in keys)`.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -33,6 +35,49 @@ pub(crate) fn inline_callbacks(class: &ast::StmtClassDef, body: &[Stmt]) -> Vec<
         _ => None,
     }));
     starts
+}
+
+/// The start offsets of the nested `def`s of `locked` (a locked block of
+/// the function whose body is `function_body`) that the function names
+/// only to call them, inside that block: they run while its locks are
+/// held. One that is returned, stored, handed on or called later is not.
+pub(crate) fn helpers_called_in_place(function_body: &[Stmt], locked: &[Stmt]) -> Vec<TextSize> {
+    let helpers = locked.iter().filter_map(|stmt| match stmt {
+        Stmt::FunctionDef(def) if !def.is_async => Some(def),
+        _ => None,
+    });
+    helpers
+        .filter(|def| {
+            let name = def.name.as_str();
+            let mut calls = 0;
+            for_each_own_call(locked, |call| {
+                calls += usize::from(
+                    matches!(call.func.as_ref(), Expr::Name(callee) if callee.id.as_str() == name),
+                );
+            });
+            calls > 0 && calls == loads_of(function_body, name)
+        })
+        .map(|def| def.start())
+        .collect()
+}
+
+/// How many times `body` reads the name `name`, nested code included.
+fn loads_of(body: &[Stmt], name: &str) -> usize {
+    struct Loads<'n> {
+        name: &'n str,
+        count: usize,
+    }
+    impl<'a> Visitor<'a> for Loads<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(read) = expr {
+                self.count += usize::from(read.ctx.is_load() && read.id.as_str() == self.name);
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut loads = Loads { name, count: 0 };
+    loads.visit_body(body);
+    loads.count
 }
 
 /// Runs `on_call` on each call that `body` makes itself: not the calls in

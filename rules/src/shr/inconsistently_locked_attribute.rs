@@ -96,8 +96,10 @@ declare_rule! {
     /// A lambda or nested function handed, under a lock, to a
     /// method of the class that calls it before returning
     /// (`self._transaction(lambda: self._record(..))` with `def
-    /// _transaction(self, body): ... body()`) runs under that lock; one
-    /// the method keeps for later does not. A branch that skips a lock another branch of the same
+    /// _transaction(self, body): ... body()`) runs under that lock, and so
+    /// does a helper defined in the locked block and only called there
+    /// (`def _check(k): ..` then `all(_check(k) for k in keys)`); one
+    /// that is kept for later does not. A branch that skips a lock another branch of the same
     /// method takes (`if self.lock: with self.lock: .. else: ..`, or a fast
     /// path that returns before `with self.lock:`) is trusted as a
     /// deliberate choice, in `except` handlers too. A locked block that
