@@ -825,7 +825,6 @@ impl PythonRule for InconsistentlyLockedAttribute {
             let protected_for = |unlocked: &Access| {
                 accesses.iter().find(|access| {
                     access.locked
-                        && !owned_by_worker_thread(unlocked)
                         && !in_reset_block(access)
                         && !setup.contains(access.method.as_str())
                         && (access.method != unlocked.method
@@ -843,6 +842,7 @@ impl PythonRule for InconsistentlyLockedAttribute {
                     && access.racy
                     && !runs_locked(&access.method)
                     && !on_lock_free_branch(access)
+                    && !owned_by_worker_thread(access)
             }) {
                 let Some(protected) = protected_for(access) else {
                     continue;
